@@ -1,0 +1,55 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("MAGAZYNIER_SHARED_DIR") or REPO.parent / "shared")
+
+
+@pytest.fixture
+def sample_csv() -> Path:
+    path = shared_dir() / "reference" / "woocommerce_sample_products.csv"
+    if not path.exists():
+        pytest.skip(f"WooCommerce sample not found at {path} (set MAGAZYNIER_SHARED_DIR)")
+    return path
+
+
+def _user(username: str, role: str):
+    from magazynier.accounts.actions import create_user
+
+    return create_user(username, "correct-horse-battery", role)
+
+
+@pytest.fixture
+def owner(db):
+    return _user("wlasciciel", "owner")
+
+
+@pytest.fixture
+def warehouse_worker(db):
+    return _user("magazynier1", "warehouse")
+
+
+@pytest.fixture
+def accountant(db):
+    return _user("ksiegowa", "accountant")
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    """Run the after-commit callbacks (e.g. queued Huey tasks, immediate in tests) of the block."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

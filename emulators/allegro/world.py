@@ -1,0 +1,131 @@
+"""The in-memory Allegro: accounts, tokens, catalog, offers, commands, orders and journals.
+
+Everything that changes state goes through this object (under ``lock``), whether the change comes
+from an HTTP handler, the admin API or a test driving it from Python.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from typing import Any
+
+from .accounts import Application, Seller, default_applications, default_sellers
+from .auth import Authority
+from .catalog_data import Catalog
+from .clock import FakeClock, RealClock
+from .config import EmulatorConfig
+from .faults import FaultInjector
+from .journals import Journal
+from .limits import RateLimiter
+
+
+class World:
+    def __init__(self, config: EmulatorConfig | None = None, clock: RealClock | FakeClock | None = None):
+        self.config = config or EmulatorConfig()
+        self.clock = clock or RealClock()
+        self.lock = threading.RLock()
+        self.catalog = Catalog(self.config.seed)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything except the catalog and the configuration."""
+        from .commands import CommandStore
+        from .offers import OfferStore
+        from .orders import OrderStore
+        from .simulation import BuyerSimulation
+
+        with self.lock:
+            self.rng = random.Random(self.config.seed)
+            self.applications: dict[str, Application] = {a.client_id: a for a in default_applications()}
+            self.sellers: dict[str, Seller] = {s.id: s for s in default_sellers()}
+            self.authority = Authority(self)
+            self.limiter = RateLimiter(self.config.limits)
+            self.faults = FaultInjector(self.config.fault_profile, self.config.seed)
+            self.offer_journals: dict[str, Journal] = {}
+            self.order_journals: dict[str, Journal] = {}
+            self.offers = OfferStore(self)
+            self.commands = CommandStore(self)
+            self.orders = OrderStore(self)
+            self.simulation = BuyerSimulation(self)
+
+    # ---- accounts -----------------------------------------------------------------------------
+    def seller_by_login(self, login: str) -> Seller | None:
+        return next((s for s in self.sellers.values() if s.login == login), None)
+
+    def seller_by_credentials(self, login: str, password: str) -> Seller | None:
+        seller = self.seller_by_login(login)
+        if seller is None or seller.password != password:
+            return None
+        return seller
+
+    def add_seller(self, seller: Seller) -> None:
+        with self.lock:
+            self.sellers[seller.id] = seller
+
+    def add_application(self, app: Application) -> None:
+        with self.lock:
+            self.applications[app.client_id] = app
+
+    def approve_device_code(self, user_code: str, seller_login: str = "demo-seller", deny: bool = False) -> bool:
+        with self.lock:
+            seller = self.seller_by_login(seller_login)
+            if seller is None:
+                raise KeyError(seller_login)
+            return self.authority.approve_device(user_code, seller, deny=deny)
+
+    def authorize(self, client_id: str, redirect_uri: str, seller_login: str = "demo-seller",
+                  scope: str | None = None, code_challenge: str | None = None) -> str:
+        """What the consent page does when the seller clicks "allow": returns the authorization code."""
+        with self.lock:
+            app = self.applications[client_id]
+            seller = self.seller_by_login(seller_login)
+            if seller is None:
+                raise KeyError(seller_login)
+            if not app.redirect_allowed(redirect_uri):
+                raise ValueError("redirect_uri not registered for this application")
+            return self.authority.issue_authorization_code(app, seller, redirect_uri, scope, code_challenge)
+
+    def token_for(self, seller_login: str | None = "demo-seller", client_id: str = "magazynier-demo",
+                  scopes: tuple[str, ...] | None = None) -> dict:
+        """Mint a token pair directly (tests that are not about OAuth)."""
+        with self.lock:
+            app = self.applications[client_id]
+            seller = self.seller_by_login(seller_login) if seller_login else None
+            granted = tuple(scopes) if scopes is not None else tuple(app.scopes)
+            return self.authority.issue(client_id, seller.id if seller else None, granted)
+
+    # ---- journals -----------------------------------------------------------------------------
+    def offer_journal(self, seller_id: str) -> Journal:
+        journal = self.offer_journals.get(seller_id)
+        if journal is None:
+            journal = self.offer_journals[seller_id] = Journal(
+                self.config.lifetimes.offer_events_retention, base64_ids=True)
+        return journal
+
+    def order_journal(self, seller_id: str) -> Journal:
+        journal = self.order_journals.get(seller_id)
+        if journal is None:
+            journal = self.order_journals[seller_id] = Journal(
+                self.config.lifetimes.order_events_retention, base64_ids=False)
+        return journal
+
+    # ---- time ---------------------------------------------------------------------------------
+    def now(self) -> float:
+        return self.clock.now()
+
+    def tick(self) -> None:
+        """Complete due asynchronous work and run the buyer simulation up to now."""
+        with self.lock:
+            now = self.clock.now()
+            self.offers.complete_due_operations(now)
+            self.commands.complete_due(now)
+            self.simulation.run_until(now)
+
+    def counters(self) -> dict[str, Any]:
+        with self.lock:
+            data = self.limiter.counters()
+            data["faultsInjected"] = dict(self.faults.injected)
+            data["tokensIssued"] = self.authority.state.tokens_issued
+            data["offersCreated"] = self.offers.created_count
+            return data

@@ -1,0 +1,49 @@
+"""Roles are Django groups with permissions. This module is the one place that says who may do what;
+migrations call `sync_roles` so new apps extend roles by adding permissions here and a migration.
+
+owner       everything, including users and settings
+warehouse   stock and (later) orders: sees the catalog, adjusts stock, never imports or changes prices
+accountant  orders and invoices (later): sees the catalog read-only
+"""
+
+from __future__ import annotations
+
+OWNER, WAREHOUSE, ACCOUNTANT = "owner", "warehouse", "accountant"
+
+ROLE_LABELS = {OWNER: "Właściciel", WAREHOUSE: "Magazyn", ACCOUNTANT: "Księgowość"}
+
+# (app_label, codename); "*" means every permission of the app.
+ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    OWNER: [("catalog", "*"), ("inventory", "*"), ("auth", "*")],
+    WAREHOUSE: [
+        ("catalog", "view_product"), ("catalog", "view_variant"), ("catalog", "view_category"),
+        ("catalog", "view_image"),
+        ("inventory", "*"),
+    ],
+    ACCOUNTANT: [
+        ("catalog", "view_product"), ("catalog", "view_variant"), ("catalog", "view_category"),
+        ("inventory", "view_stocklevel"),
+    ],
+}
+
+
+def sync_roles(apps) -> None:
+    """Create the role groups and give them exactly the permissions listed above (idempotent)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, grants in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for app_label, codename in grants:
+            qs = Permission.objects.filter(content_type__app_label=app_label)
+            if codename != "*":
+                qs = qs.filter(codename=codename)
+            wanted.extend(qs)
+        group.permissions.set(wanted)

@@ -1,0 +1,130 @@
+"""The only writes of stock. Each call is one transaction; rows are locked in (variant, warehouse) order,
+so concurrent callers never deadlock and never lose an update.
+
+On PostgreSQL `select_for_update` takes row locks. On SQLite every write transaction starts with
+BEGIN IMMEDIATE (settings), which serialises writers for the whole database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from magazynier.inventory.exceptions import NegativeStockError, StockError
+from magazynier.inventory.models import MovementReason, Reservation, StockLevel, StockMovement
+
+
+@dataclass(frozen=True)
+class StockChange:
+    """Either a relative change (`delta`) or a count (`set_to`, e.g. a stocktake or an import)."""
+
+    variant_id: int
+    warehouse_id: int
+    reason: str
+    delta: int | None = None
+    set_to: int | None = None
+    reference: str = ""
+
+    def __post_init__(self):
+        if (self.delta is None) == (self.set_to is None):
+            raise StockError("give exactly one of delta or set_to")
+        if self.set_to is not None and self.set_to < 0:
+            raise StockError(f"a stock count cannot be negative (got {self.set_to})")
+        if self.reason not in MovementReason.values:
+            raise StockError(f"unknown movement reason {self.reason!r}")
+
+
+def _locked_levels(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
+    """Create missing levels, then lock all of them in a fixed order."""
+    keys = sorted(set(keys))
+    StockLevel.objects.bulk_create(
+        [StockLevel(variant_id=v, warehouse_id=w) for v, w in keys], ignore_conflicts=True
+    )
+    by_variant: dict[int, set[int]] = {}
+    for v, w in keys:
+        by_variant.setdefault(v, set()).add(w)
+    levels = (
+        StockLevel.objects.select_for_update()
+        .filter(variant_id__in=by_variant, warehouse_id__in={w for _, w in keys})
+        .select_related("variant", "warehouse")
+        .order_by("variant_id", "warehouse_id")
+    )
+    return {(lv.variant_id, lv.warehouse_id): lv for lv in levels if lv.warehouse_id in by_variant[lv.variant_id]}
+
+
+def apply_stock_changes(changes: Iterable[StockChange], *, user=None) -> list[StockMovement]:
+    """Apply all changes or none. Returns the movements written (no-op changes write nothing)."""
+    changes = list(changes)
+    if not changes:
+        return []
+    movements: list[StockMovement] = []
+    with transaction.atomic():
+        levels = _locked_levels((c.variant_id, c.warehouse_id) for c in changes)
+        for change in changes:
+            level = levels[(change.variant_id, change.warehouse_id)]
+            delta = change.delta if change.delta is not None else change.set_to - level.on_hand
+            if delta == 0:
+                continue
+            if level.on_hand + delta < 0:
+                raise NegativeStockError(level.variant.sku, level.warehouse.code, level.on_hand, delta)
+            level.on_hand += delta
+            movements.append(
+                StockMovement(
+                    variant_id=change.variant_id, warehouse_id=change.warehouse_id, delta=delta,
+                    on_hand_after=level.on_hand, reason=change.reason, reference=change.reference[:200], user=user,
+                )
+            )
+        touched = {(m.variant_id, m.warehouse_id) for m in movements}
+        for key in sorted(touched):
+            level = levels[key]
+            StockLevel.objects.filter(pk=level.pk).update(on_hand=level.on_hand, updated_at=timezone.now())
+        StockMovement.objects.bulk_create(movements)
+    return movements
+
+
+def adjust_stock(variant_id: int, warehouse_id: int, delta: int, *, reason: str, reference: str = "", user=None):
+    return apply_stock_changes([StockChange(variant_id, warehouse_id, reason, delta=delta, reference=reference)], user=user)
+
+
+def set_stock(variant_id: int, warehouse_id: int, quantity: int, *, reason: str, reference: str = "", user=None):
+    return apply_stock_changes(
+        [StockChange(variant_id, warehouse_id, reason, set_to=quantity, reference=reference)], user=user
+    )
+
+
+def reserve(variant_id: int, warehouse_id: int, quantity: int, *, reference: str) -> Reservation:
+    """Promise units to an order. Idempotent per (reference, variant, warehouse). Reserving more than is
+    available is allowed (an order is never dropped); availability then shows 0 and the order is oversold."""
+    if quantity <= 0:
+        raise StockError("a reservation needs a positive quantity")
+    with transaction.atomic():
+        level = _locked_levels([(variant_id, warehouse_id)])[(variant_id, warehouse_id)]
+        existing = Reservation.objects.filter(
+            reference=reference, variant_id=variant_id, warehouse_id=warehouse_id
+        ).first()
+        if existing is not None:
+            return existing
+        StockLevel.objects.filter(pk=level.pk).update(reserved=F("reserved") + quantity, updated_at=timezone.now())
+        return Reservation.objects.create(
+            variant_id=variant_id, warehouse_id=warehouse_id, quantity=quantity, reference=reference
+        )
+
+
+def release(reference: str) -> int:
+    """Give back the active reservations of `reference` (e.g. a cancelled order). Returns units released."""
+    with transaction.atomic():
+        active = list(Reservation.objects.filter(reference=reference, state=Reservation.ACTIVE))
+        if not active:
+            return 0
+        levels = _locked_levels((r.variant_id, r.warehouse_id) for r in active)
+        now = timezone.now()
+        for r in active:
+            StockLevel.objects.filter(pk=levels[(r.variant_id, r.warehouse_id)].pk).update(
+                reserved=F("reserved") - r.quantity, updated_at=now
+            )
+        Reservation.objects.filter(pk__in=[r.pk for r in active]).update(state=Reservation.RELEASED, closed_at=now)
+        return sum(r.quantity for r in active)
