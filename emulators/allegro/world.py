@@ -129,3 +129,53 @@ class World:
             data["tokensIssued"] = self.authority.state.tokens_issued
             data["offersCreated"] = self.offers.created_count
             return data
+
+    # ---- scenario helpers (Python API; the admin HTTP API calls these) --------------------------
+    def purchase(self, offer_id: str, quantity: int = 1, stage: str = "READY_FOR_PROCESSING") -> str:
+        """A buyer buys an offer now; returns the checkout form id."""
+        with self.lock:
+            offer = self.offers.offers[offer_id]
+            return self.orders.purchase(offer, quantity, self.clock.now(), stage).id
+
+    def advance_order(self, form_id: str, stage: str) -> None:
+        with self.lock:
+            self.orders.advance(self.orders.forms[form_id], stage, self.clock.now())
+
+    def buyer_cancel(self, form_id: str) -> None:
+        with self.lock:
+            self.orders.cancel(self.orders.forms[form_id], self.clock.now(), by_buyer=True)
+
+    def panel_cancel_order(self, form_id: str) -> None:
+        """The seller cancels in the Allegro panel: the form changes, no event is written."""
+        with self.lock:
+            self.orders.cancel(self.orders.forms[form_id], self.clock.now(), by_buyer=False)
+
+    def panel_edit_offer(self, offer_id: str, *, price: str | None = None, stock: int | None = None,
+                         name: str | None = None, end: bool = False) -> None:
+        """The seller edits the offer in the Allegro panel: state changes, no journal event."""
+        from .formats import parse_amount
+
+        with self.lock:
+            now = self.clock.now()
+            offer = self.offers.offers[offer_id]
+            if price is not None:
+                self.offers.set_price(offer, parse_amount(price), now, emit=False)
+            if stock is not None:
+                self.offers.set_stock(offer, int(stock), now, emit=False)
+            if name is not None:
+                offer.name = name
+                offer.updated_at = now
+            if end and offer.is_live:
+                self.offers.end(offer, "USER", now, emit=False)
+
+    def set_fault_profile(self, profile: str | dict) -> None:
+        from .faults import FaultProfile
+
+        with self.lock:
+            self.faults.set_profile(FaultProfile.from_json(profile) if isinstance(profile, dict) else profile)
+
+    def drop_next_response(self, method: str = "POST", path_prefix: str = "/sale/product-offers",
+                           count: int = 1) -> None:
+        """Perform the next matching request(s) but close the connection instead of answering."""
+        with self.lock:
+            self.faults.drop_next(method, path_prefix, count)
