@@ -26,13 +26,13 @@ import copy
 import functools
 import json
 import os
+import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
-
-import warnings
 
 import yaml
 from openapi_core import Config, OpenAPI
@@ -347,19 +347,31 @@ def _make_request(method: str, url: str, headers: Mapping[str, str] | None, body
     )
 
 
+def _short(text: object, limit: int = 300) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _schema_error_lines(exc: BaseException, indent: str) -> list[str]:
+    lines = []
+    for inner in getattr(exc, "schema_errors", None) or []:
+        path = "/".join(str(p) for p in getattr(inner, "absolute_path", []) or [])
+        lines.append(f"{indent}- at '{path}': {_short(getattr(inner, 'message', inner))}")
+        for sub in getattr(inner, "context", None) or []:
+            sub_path = "/".join(str(p) for p in getattr(sub, "absolute_path", []) or [])
+            lines.append(f"{indent}    · at '{sub_path}': {_short(sub.message)}")
+    return lines
+
+
 def _describe(errors: Any) -> str:
     lines = []
     for error in errors if isinstance(errors, list | tuple) else [errors]:
-        lines.append(f"{type(error).__name__}: {error}")
-        for inner in getattr(error, "schema_errors", None) or []:
-            path = "/".join(str(p) for p in getattr(inner, "absolute_path", []) or [])
-            lines.append(f"  - at '{path}': {getattr(inner, 'message', inner)}")
+        lines.append(f"{type(error).__name__}: {_short(error)}")
+        lines.extend(_schema_error_lines(error, "  "))
         cause = error.__cause__
         while cause is not None:
-            lines.append(f"  caused by {type(cause).__name__}: {cause}")
-            for inner in getattr(cause, "schema_errors", None) or []:
-                path = "/".join(str(p) for p in getattr(inner, "absolute_path", []) or [])
-                lines.append(f"    - at '{path}': {getattr(inner, 'message', inner)}")
+            lines.append(f"  caused by {type(cause).__name__}")
+            lines.extend(_schema_error_lines(cause, "    "))
             cause = cause.__cause__
     return "\n".join(lines)
 
@@ -389,8 +401,13 @@ def check_response(
     response_body: Any,
     request_headers: Mapping[str, str] | None = None,
     request_body: Any = None,
+    allow_undeclared_errors: bool = False,
 ) -> None:
-    """Raise ConformanceError when the response does not match the spec for that operation/status."""
+    """Raise ConformanceError when the response does not match the spec for that operation/status.
+
+    With ``allow_undeclared_errors`` an error status the spec does not list for the operation (or a
+    path it does not have) is accepted if its body is Allegro's ``ErrorsHolder`` or ``AuthError``.
+    """
     request = _make_request(method, url, request_headers, request_body)
     response = _Response(
         status_code=status_code,
@@ -398,13 +415,33 @@ def check_response(
         data=_body_bytes(response_body),
     )
     result = openapi().unmarshal_response(request, response)
+    if result.errors and allow_undeclared_errors and status_code >= 400 and all(
+        type(err).__name__ in _UNDECLARED for err in result.errors
+    ):
+        _check_undeclared_error(status_code, response_body)
+        return
     if result.errors:
         raise ConformanceError(
             f"response {status_code} to {method.upper()} {url} does not conform:\n{_describe(result.errors)}"
         )
 
 
-def check_exchange(request: Any, response: Any, *, check_request_too: bool = True) -> None:
+_UNDECLARED = {"ResponseNotFound", "PathNotFound", "OperationNotFound"}
+
+
+def _check_undeclared_error(status_code: int, body: Any) -> None:
+    try:
+        data = json.loads(_body_bytes(body) or b"null")
+    except ValueError as exc:
+        raise ConformanceError(f"{status_code} response body is not JSON") from exc
+    if isinstance(data, dict) and "error" in data:
+        check_schema("AuthError", data)
+    else:
+        check_error_body(data)
+
+
+def check_exchange(request: Any, response: Any, *, check_request_too: bool = True,
+                   allow_undeclared_errors: bool = False) -> None:
     """Validate an ``httpx.Request``/``httpx.Response`` pair (request first, then the response)."""
     req_headers = dict(request.headers.items())
     req_body = request.content if request.content else None
@@ -419,17 +456,47 @@ def check_exchange(request: Any, response: Any, *, check_request_too: bool = Tru
         response.content if response.content else None,
         req_headers,
         req_body,
+        allow_undeclared_errors=allow_undeclared_errors,
     )
 
 
-def find_operation(method: str, url: str) -> tuple[str, str] | None:
-    """Return (path template, method) the spec matches for a URL, or None."""
-    from openapi_core.templating.paths.finders import APICallPathFinder  # local: rarely needed
+@functools.cache
+def _schema_validator(name: str) -> Any:
+    from openapi_schema_validator import OAS30Validator
 
-    request = _make_request(method, url, None, None)
-    finder = APICallPathFinder(openapi().spec)
-    try:
-        found = finder.find(request.method, API_HOST_URL + request.path)
-    except Exception:  # noqa: BLE001 - any failure means "not found"
-        return None
-    return found.path.parts[-1], request.method
+    schema = {**strict_spec()["components"]["schemas"][name], "components": strict_spec()["components"]}
+    return OAS30Validator(schema)
+
+
+def check_schema(name: str, data: Any) -> None:
+    """Validate a decoded JSON document against one of the spec's component schemas (strict)."""
+    errors = sorted(_schema_validator(name).iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"- at '{'/'.join(map(str, e.absolute_path))}': {_short(e.message)}" for e in errors]
+        raise ConformanceError(f"document does not match schema {name}:\n" + "\n".join(lines))
+
+
+def check_error_body(data: Any) -> None:
+    """Allegro's standard error body (``ErrorsHolder``), for statuses the spec does not declare."""
+    check_schema("ErrorsHolder", data)
+
+
+@functools.cache
+def _path_patterns() -> list[tuple[re.Pattern[str], str, frozenset[str]]]:
+    patterns = []
+    for template, item in strict_spec()["paths"].items():
+        regex = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
+        methods = frozenset(m for m in item if m in ("get", "post", "put", "patch", "delete"))
+        patterns.append((re.compile(regex), template, methods))
+    # literal segments win over templated ones, as in OpenAPI path matching
+    patterns.sort(key=lambda p: (p[1].count("{"), -len(p[1])))
+    return patterns
+
+
+def find_operation(method: str, url: str) -> tuple[str, str] | None:
+    """Return (METHOD, path template) the spec declares for a URL, or None."""
+    path = urlsplit(url).path or "/"
+    for regex, template, methods in _path_patterns():
+        if method.lower() in methods and regex.match(path):
+            return method.upper(), template
+    return None

@@ -32,10 +32,9 @@ class Category:
         return not self.children
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "name": self.name,
-            "parent": {"id": self.parent_id} if self.parent_id else None,
             "leaf": self.leaf,
             "options": {
                 "advertisement": False,
@@ -44,6 +43,9 @@ class Category:
                 "sellerCanRequirePurchaseComments": False,
             },
         }
+        if self.parent_id:  # main categories carry no parent
+            data["parent"] = {"id": self.parent_id}
+        return data
 
 
 @dataclass
@@ -241,7 +243,7 @@ class Product:
 
 # leaf category name (first match in tree order) -> product name patterns
 PRODUCT_SEEDS: list[tuple[str, str, list[str]]] = [
-    ("Smartfony", "phone", ["Tatra T{n} 5G", "Bałtyk Wave {n}", "Orzeł X{n} Pro"]),
+    ("Smartfony", "phone", ["Smartfon Tatra T{n} 5G", "Smartfon Bałtyk Wave {n}", "Smartfon Orzeł X{n} Pro"]),
     ("Koszulki", "clothing", ["Koszulka bawełniana Nordwear Basic {n}", "T-shirt Miejska Szafa Logo {n}"]),
     ("Bluzy", "clothing", ["Bluza z kapturem Kruk & Syn Hoodie {n}", "Bluza Nordwear Classic {n}"]),
     ("Czapki z daszkiem", "accessory", ["Czapka z daszkiem Wiślana Snapback {n}"]),

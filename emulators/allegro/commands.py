@@ -33,7 +33,7 @@ class Task:
     offer_id: str
     status: str = "NEW"
     message: str = ""
-    field: str = ""
+    field_path: str = ""
     errors: list[dict] = field(default_factory=list)
     # bulk modification: the field ("stock" or "prices") and what to do with it
     subject: str | None = None
@@ -45,8 +45,8 @@ class Task:
                     "status": self.status, "errors": self.errors}
         data: dict[str, Any] = {"offer": {"id": self.offer_id}, "status": self.status, "message": self.message,
                                 "errors": self.errors}
-        if self.field:
-            data["field"] = self.field
+        if self.field_path:
+            data["field"] = self.field_path
         return data
 
 
@@ -136,7 +136,7 @@ class CommandStore:
                     self._price(offer, _bulk_price_change(change), now)
         except TaskFailure as failure:
             task.status, task.message, task.errors = "FAIL", failure.item["message"], [failure.item]
-            task.field = failure.item["path"] or ""
+            task.field_path = failure.item["path"] or ""
             return
         task.status, task.message = "SUCCESS", ""
 

@@ -104,9 +104,10 @@ class Offer:
         publication: dict[str, Any] = {
             "status": self.status,
             "republish": False,
-            "endedBy": self.ended_by,
             "marketplaces": {"base": {"id": "allegro-pl"}, "additional": []},
         }
+        if self.ended_by is not None:
+            publication["endedBy"] = self.ended_by
         if self.started_at is not None:
             publication["startingAt"] = iso(self.started_at)
         data: dict[str, Any] = {
@@ -169,6 +170,7 @@ class OfferStore:
         self.world = world
         self.offers: dict[str, Offer] = {}
         self.operations: dict[str, Operation] = {}
+        self._pending_operations: list[Operation] = []
         self._next_id = FIRST_OFFER_ID
         self.created_count = 0
 
@@ -235,9 +237,13 @@ class OfferStore:
         return problems
 
     def complete_due_operations(self, now: float) -> None:
-        for operation in self.operations.values():
-            if operation.done or operation.completes_at > now:
-                continue
+        if not self._pending_operations:
+            return
+        due = [op for op in self._pending_operations if op.completes_at <= now]
+        if not due:
+            return
+        self._pending_operations = [op for op in self._pending_operations if op.completes_at > now]
+        for operation in due:
             operation.done = True
             offer = self.offers.get(operation.offer_id)
             if offer is None:
@@ -259,7 +265,6 @@ class OfferStore:
         return str(self._next_id)
 
     def create(self, seller_id: str, body: dict, now: float) -> tuple[Offer, Operation | None]:
-        catalog = self.world.catalog
         if "stock" not in body:
             raise ApiError(422, "VALIDATION_ERROR", "stock is required", "Podaj liczbę sztuk.", "stock")
         product_set, products, product_images = self._resolve_product_set(body.get("productSet"))
@@ -298,6 +303,7 @@ class OfferStore:
         operation = Operation(new_uuid(), offer.id, now, now + self.world.config.product_offer_operation_seconds,
                               activate)
         self.operations[operation.id] = operation
+        self._pending_operations.append(operation)
         offer.pending_operation = operation.id
         return operation
 

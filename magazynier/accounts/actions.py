@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
-from magazynier.accounts.roles import OWNER, ROLE_PERMISSIONS
+from magazynier.accounts.roles import OWNER, ROLE_PERMISSIONS, sync_roles
 
 
 def create_user(username: str, password: str, role: str, *, email: str = ""):
@@ -18,7 +18,13 @@ def create_user(username: str, password: str, role: str, *, email: str = ""):
     with transaction.atomic():
         user.set_password(password)
         user.save()
-        user.groups.add(Group.objects.get(name=role))
+        group = Group.objects.filter(name=role).first()
+        if group is None:  # roles come from a data migration; a flushed database needs them again
+            from django.apps import apps
+
+            sync_roles(apps)
+            group = Group.objects.get(name=role)
+        user.groups.add(group)
     return user
 
 

@@ -38,7 +38,11 @@ class ParsedFile:
     def records(self) -> Iterator[Record]:
         """Stream the file (re-reads it on every call; memory stays flat)."""
         assert self._table is not None
-        rows = WooCommerceRows(self.headers) if self.format == "woocommerce" else GenericRows(self.headers, self.mapping)
+        rows = (
+            WooCommerceRows(self.headers)
+            if self.format == "woocommerce"
+            else GenericRows(self.headers, self.mapping)
+        )
         for row in self._table.rows():
             problems = structural_problems(row, self.headers)
             if problems:

@@ -135,9 +135,13 @@ def normalize_headers(cells: tuple[object, ...] | list[object]) -> tuple[str, ..
     return headers
 
 
-def _aligned(number: int, cells: tuple[object, ...] | list[object], width: int) -> SourceRow:
+def _aligned(
+    number: int, cells: tuple[object, ...] | list[object], width: int, *, count_overflow: bool
+) -> SourceRow:
+    """Cells padded/cut to the header width.  In CSV, filled cells past the header usually mean
+    a broken quote or an unquoted delimiter, so they are counted (XLSX has no such failure)."""
     cells = tuple(cells)
-    overflow = sum(1 for cell in cells[width:] if cell_text(cell).strip())
+    overflow = sum(1 for cell in cells[width:] if cell_text(cell).strip()) if count_overflow else 0
     if len(cells) < width:
         cells = cells + ("",) * (width - len(cells))
     return SourceRow(number, cells[:width], overflow)
@@ -273,7 +277,7 @@ def _csv_rows(table: Table) -> Iterator[SourceRow]:
             for number, cells in enumerate(records, start=1):
                 if number == 1 or _is_blank(cells):
                     continue
-                yield _aligned(number, cells, width)
+                yield _aligned(number, cells, width, count_overflow=True)
         except csv.Error as exc:
             raise ImportFileError(
                 f"Wiersz {number + 1}: plik CSV jest uszkodzony ({exc}) — sprawdź cudzysłowy w tym wierszu. "
@@ -329,7 +333,7 @@ def _xlsx_rows(table: Table) -> Iterator[SourceRow]:
     for number, cells in _xlsx_sheet_rows(table.path):
         if number <= table.header_row or _is_blank(cells):
             continue
-        yield _aligned(number, cells, width)
+        yield _aligned(number, cells, width, count_overflow=False)
 
 
 def fold_header(name: str) -> str:
@@ -350,7 +354,10 @@ FORMULA_REASON = (
 
 def structural_problems(row: SourceRow, headers: tuple[str, ...]) -> list[RowProblem]:
     """Problems that make the whole row unreadable: undecodable bytes, cells beyond the header."""
-    if not any(isinstance(cell, str) and has_broken_encoding(cell) for cell in row.cells) and not row.overflow:
+    if (
+        not any(isinstance(cell, str) and has_broken_encoding(cell) for cell in row.cells)
+        and not row.overflow
+    ):
         return []
     problems = [
         RowProblem(
@@ -421,6 +428,8 @@ class RowReader:
         self, column: str | None, parser: Callable[..., object], *args: object, text_field: bool = False
     ):
         """parser(cell, *args); a ValueProblem becomes a row error and gives None."""
+        if column is None:
+            return parser(None, *args)
         if text_field and self._unsafe_formula(column):
             return None
         value = self.raw(column)

@@ -195,10 +195,25 @@ def _normalize_separators(body: str, original: str) -> str:
     return f"{integer}.{fraction}" if fraction else integer
 
 
+GROSZ = Decimal("0.01")
+
+
 def parse_price(value: object) -> Decimal | None:
+    """A non-negative price in złoty.  XLSX numbers are rounded to grosze (Excel shows them so);
+    typed text with more than two decimals is refused, as "1,234" may mean 1234 zł."""
     price = parse_decimal(value)
-    if price is not None and price < 0:
+    if price is None:
+        return None
+    if price < 0:
         raise ValueProblem("negative_price", "Cena jest ujemna — wpisz cenę równą 0 lub większą.")
+    if isinstance(value, float):
+        return price.quantize(GROSZ, rounding=ROUND_HALF_UP) if price.as_tuple().exponent < -2 else price
+    if price.as_tuple().exponent < -2:
+        raise ValueProblem(
+            "price_precision",
+            f"Cena „{shorten_for_display(cell_text(value))}” ma więcej niż 2 miejsca po przecinku — wpisz ją "
+            "w złotych z groszami (np. 1234,50); jeśli to 1234 zł, wpisz ją bez separatora tysięcy.",
+        )
     return price
 
 
@@ -323,9 +338,9 @@ def split_list(value: object, separators: str) -> tuple[str, ...]:
     return tuple(part for part in (clean_text(p) for p in parts) if part)
 
 
-def split_category_path(value: object) -> tuple[str, ...]:
+def split_category_path(value: object, separators: str = ">/|") -> tuple[str, ...]:
     """'Odzież > Koszulki', 'Odzież/Koszulki' or 'Odzież|Koszulki' → ('Odzież', 'Koszulki')."""
-    return split_list(value, ">/|")
+    return split_list(value, separators)
 
 
 def split_image_urls(value: object) -> tuple[str, ...]:

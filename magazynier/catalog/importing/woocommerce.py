@@ -66,8 +66,11 @@ def unescape_description(value: str) -> str:
 
 @dataclass(frozen=True)
 class _PendingVariation:
+    """A valid variation waiting for its parent row, which may come later in the file."""
+
     parent_ref: str
-    records: tuple[Record, ...]  # the variant first, then its warnings
+    variant: VariantRecord
+    warnings: tuple[RowProblem, ...]
 
 
 class WooCommerceRows:
@@ -113,14 +116,12 @@ class WooCommerceRows:
 
     def finish(self) -> Iterator[Record]:
         for pending in self._pending:
-            variant = pending.records[0]
-            assert isinstance(variant, VariantRecord)
-            key, problem = self._resolve_parent(pending.parent_ref, variant.row, final=True)
+            key, problem = self._resolve_parent(pending.parent_ref, pending.variant.row, final=True)
             if problem is not None:
                 yield problem
             else:
-                yield replace(variant, product_key=key)
-                yield from pending.records[1:]
+                yield replace(pending.variant, product_key=key)
+                yield from pending.warnings
         self._pending.clear()
 
     # --- row kinds ----------------------------------------------------------------
@@ -133,8 +134,7 @@ class WooCommerceRows:
 
     def _variable(self, cells: RowReader) -> Iterator[Record]:
         product = self._product(cells, "variable")
-        rejected = cells.has_error()
-        kind = SkuRegistry.REJECTED_PARENT if rejected else SkuRegistry.PARENT
+        kind = SkuRegistry.REJECTED_PARENT if cells.has_error() else SkuRegistry.PARENT
         cells.claim_unique(self._registry, "SKU", product.key, kind)
         if product.source_id:
             self._variable_parent_by_id.setdefault(
@@ -149,14 +149,12 @@ class WooCommerceRows:
         key, problem = self._resolve_parent(parent_ref, cells.number, final=False)
         if problem is not None:
             cells.problems.append(problem)
-        outcome = cells.outcome(variant)
         if cells.has_error():
-            yield from outcome
+            yield from cells.outcome()
         elif key is None:
-            self._pending.append(_PendingVariation(parent_ref, tuple(outcome)))
+            self._pending.append(_PendingVariation(parent_ref, variant, tuple(cells.problems)))
         else:
-            yield replace(variant, product_key=key)
-            yield from outcome[1:]
+            yield from cells.outcome(replace(variant, product_key=key))
 
     # --- building records -----------------------------------------------------------
 
@@ -173,7 +171,7 @@ class WooCommerceRows:
             description=unescape_description(cells.text("Description", multiline=True)),
             short_description=unescape_description(cells.text("Short description", multiline=True)),
             brand=self._brand(cells, attributes),
-            category_path=split_category_path(categories[0]) if categories else (),
+            category_path=split_category_path(categories[0], ">") if categories else (),
             vat_rate=self._vat_rate(cells),
             tags=split_woo_list(cells.text("Tags")),
             images=split_woo_list(cells.text("Images")),

@@ -70,5 +70,7 @@ def collect(parsed: ParsedFile) -> Result:
         elif isinstance(item, VariantRecord):
             result.variants.append(item)
         else:
-            {"error": result.errors, "skipped": result.skipped, "warning": result.warnings}[item.kind].append(item)
+            {"error": result.errors, "skipped": result.skipped, "warning": result.warnings}[item.kind].append(
+                item
+            )
     return result

@@ -45,7 +45,11 @@ def test_tab_and_pipe_delimiters_are_sniffed():
 
 
 def test_a_multiline_cell_keeps_excel_row_numbers(tmp_path):
-    rows = [["SKU", "Nazwa", "Opis", "EAN"], ["A", "Kubek", "linia 1\nlinia 2\nlinia 3", ""], ["B", "Talerz", "", "123"]]
+    rows = [
+        ["SKU", "Nazwa", "Opis", "EAN"],
+        ["A", "Kubek", "linia 1\nlinia 2\nlinia 3", ""],
+        ["B", "Talerz", "", "123"],
+    ]
     result = collect(parse_file(write_csv(tmp_path / "p.csv", rows)))
     assert result.variant("A").row == 2
     assert result.product("A").description == "linia 1\nlinia 2\nlinia 3"
@@ -54,7 +58,9 @@ def test_a_multiline_cell_keeps_excel_row_numbers(tmp_path):
 
 def test_invalid_utf8_bytes_reject_only_their_row(tmp_path):
     good = "\r\n".join(f"SKU-{i},Kubek żółty {i},10" for i in range(3))
-    data = ("SKU,Nazwa,Cena\r\n" + good + "\r\n").encode() + b"SKU-X,Kubek \xff\xfe zepsuty,10\r\nSKU-Z,Ostatni,5\r\n"
+    data = (
+        "SKU,Nazwa,Cena\r\n" + good + "\r\n"
+    ).encode() + b"SKU-X,Kubek \xff\xfe zepsuty,10\r\nSKU-Z,Ostatni,5\r\n"
     path = tmp_path / "p.csv"
     path.write_bytes(data)
     result = collect(parse_file(path))
@@ -152,6 +158,13 @@ def test_xlsx_is_read_with_excel_row_numbers_and_native_types(tmp_path):
     assert result.variant("A").ean == "5901234123457"
     assert result.variant("A").stock == 5
     assert result.error_triples() == {(4, "EAN", "ean_checksum")}
+
+
+def test_xlsx_cells_in_unnamed_columns_are_ignored(tmp_path):
+    result = collect(
+        parse_file(write_xlsx(tmp_path / "p.xlsx", [["SKU", "Nazwa"], ["A", "Kubek", "notatka"]]))
+    )
+    assert result.errors == [] and result.variant_skus == ["A"]
 
 
 def test_xlsx_header_below_empty_rows(tmp_path):

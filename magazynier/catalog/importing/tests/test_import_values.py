@@ -13,6 +13,7 @@ from magazynier.catalog.importing.values import (
     parse_attribute_pairs,
     parse_decimal,
     parse_ean,
+    parse_price,
     parse_sku,
     parse_stock,
     parse_vat_rate,
@@ -83,7 +84,9 @@ def test_parse_decimal_round_trips_every_common_spelling(number):
         assert parse_decimal(spelling) == number, spelling
 
 
-@pytest.mark.parametrize(("text", "expected"), [("5", 5), ("5,0", 5), ("5.00", 5), (7.0, 7), ("0", 0), ("", None)])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("5", 5), ("5,0", 5), ("5.00", 5), (7.0, 7), ("0", 0), ("", None)]
+)
 def test_parse_stock_accepts_whole_numbers(text, expected):
     assert parse_stock(text) == expected
 
@@ -152,13 +155,15 @@ def test_parse_vat_rate_rejects_rates_that_do_not_exist_in_poland(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["=SUM(A1:A3)", "@SUM(1)", "+SUM(1)", "-2+3+cmd|' /C calc'!A0", "\t=1+1", "\r=HYPERLINK(\"x\")", " =1"],
+    ["=SUM(A1:A3)", "@SUM(1)", "+SUM(1)", "-2+3+cmd|' /C calc'!A0", "\t=1+1", '\r=HYPERLINK("x")', " =1"],
 )
 def test_formula_looking_cells_are_detected(text):
     assert looks_like_formula(text)
 
 
-@pytest.mark.parametrize("text", ["-5", "-12,50", "- bawełna", "+48 600 100 200", "Koszulka", "", "a@b.pl", 5])
+@pytest.mark.parametrize(
+    "text", ["-5", "-12,50", "- bawełna", "+48 600 100 200", "Koszulka", "", "a@b.pl", 5]
+)
 def test_plain_values_are_not_formulas(text):
     assert not looks_like_formula(text)
 
@@ -209,3 +214,11 @@ def test_row_problem_value_is_short_and_printable():
     assert problem.value.startswith("a b c")
     assert not any(ord(ch) < 32 for ch in problem.value)
     assert RowProblem(2, None, "x", value=b"\xff".decode("utf-8", "surrogateescape")).value == "\ufffd"
+
+
+def test_parse_price_refuses_ambiguous_thousands_but_rounds_excel_numbers():
+    assert parse_price("1 234,50 zł") == Decimal("1234.50")
+    assert parse_price(24.5877) == Decimal("24.59")  # an Excel formula result, shown rounded
+    assert parse_price("") is None
+    assert code_of(parse_price, "1,234") == "price_precision"
+    assert code_of(parse_price, "-5") == "negative_price"

@@ -1,0 +1,108 @@
+"""The Starlette application: API paths (as on api.allegro.pl), OAuth/web paths (as on allegro.pl) and
+the admin API, all on one port; fault injection wraps the API paths.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.routing import Route
+
+from . import admin, catalog, commands, journals_api, offers, orders
+from .auth import authorize_page, device_endpoint, token_endpoint, verification_page
+from .clock import FakeClock, RealClock
+from .config import EmulatorConfig
+from .responses import ApiError, json_response, rate_limited_global
+from .world import World
+
+WEB_PREFIXES = ("/auth/", "/skojarz-aplikacje", "/uzytkownik/", "/__admin__")
+
+
+class DroppedConnection(ConnectionError):
+    """Raised when no server transport can be closed (e.g. under Starlette's TestClient)."""
+
+
+async def _abort_connection(send: Any) -> None:
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is None:
+        raise DroppedConnection("response dropped by the emulator's fault injection")
+    transport.abort()
+    for _ in range(3):  # let the server notice the disconnect before the app returns
+        await asyncio.sleep(0)
+
+
+async def _swallow(message: dict) -> None:
+    return None
+
+
+class EmulatorApp(Starlette):
+    """Starlette with fault injection applied before anything else sees the request."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(WEB_PREFIXES):
+            await super().__call__(scope, receive, send)
+            return
+        world: World = self.state.world
+        with world.lock:
+            decision = world.faults.decide()
+            drop_after = world.faults.take_drop_rule(scope["method"], scope["path"])
+        if decision in ("error500", "error503"):
+            status = 500 if decision == "error500" else 503
+            code = "INTERNAL_SERVER_ERROR" if status == 500 else "SERVICE_UNAVAILABLE"
+            response = ApiError(status, code, "An error has occurred", "Wystąpił błąd. Spróbuj ponownie.").response()
+            await response(scope, receive, send)
+            return
+        if decision == "throttle":
+            await rate_limited_global()(scope, receive, send)
+            return
+        if decision == "slow":
+            await asyncio.sleep(world.config.slow_response_seconds)
+        elif decision == "timeout":
+            await asyncio.sleep(world.config.timeout_hang_seconds)
+            await _abort_connection(send)
+            return
+        elif decision == "drop":
+            await _abort_connection(send)
+            return
+        if drop_after:
+            await super().__call__(scope, receive, _swallow)
+            await _abort_connection(send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+async def _not_found(request: Request, exc: Exception):
+    return ApiError(404, "NotFoundException", "Resource not found",
+                    "Function not available. Contact the application author.").response()
+
+
+async def _method_not_allowed(request: Request, exc: Exception):
+    return json_response({"errors": [{"code": "MethodNotAllowedException", "message": "Method not allowed",
+                                      "details": None, "path": None, "userMessage": "Method not allowed",
+                                      "metadata": {}}]}, status=405)
+
+
+def create_app(config: EmulatorConfig | None = None, clock: RealClock | FakeClock | None = None) -> Starlette:
+    """Build an emulator; ``app.state.world`` is the state to drive, ``app.state.clock`` the clock."""
+    world = World(config or EmulatorConfig(), clock or RealClock())
+    routes = [
+        Route("/auth/oauth/token", token_endpoint, methods=["POST"]),
+        Route("/auth/oauth/device", device_endpoint, methods=["POST"]),
+        Route("/auth/oauth/authorize", authorize_page, methods=["GET", "POST"]),
+        Route("/skojarz-aplikacje", verification_page, methods=["GET", "POST"]),
+        Route("/uzytkownik/bezpieczenstwo/skojarz-aplikacje", verification_page, methods=["GET", "POST"]),
+        *admin.ROUTES,
+        *catalog.ROUTES,
+        *offers.ROUTES,
+        *commands.ROUTES,
+        *journals_api.ROUTES,
+        *orders.ROUTES,
+    ]
+    app = EmulatorApp(routes=routes, exception_handlers={404: _not_found, 405: _method_not_allowed})
+    app.state.world = world
+    app.state.clock = world.clock
+    app.state.config = world.config
+    return app
