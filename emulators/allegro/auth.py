@@ -13,7 +13,7 @@ import secrets
 import string
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -252,11 +252,16 @@ def _api_media(request: Request) -> str:
         "application/json")
 
 
+async def _form(request: Request) -> dict[str, str]:
+    """URL-encoded form body (parsed here: no python-multipart dependency needed)."""
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return {}
+    return dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+
+
 async def _params(request: Request) -> dict[str, str]:
     params = dict(request.query_params)
-    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        form = await request.form()
-        params.update({k: str(v) for k, v in form.items()})
+    params.update(await _form(request))
     return params
 
 
@@ -309,7 +314,7 @@ async def verification_page(request: Request) -> Response:
                 f'{_login_fields()}<button name="decision" value="allow">Powiąż aplikację</button>'
                 '<button name="decision" value="deny">Odrzuć</button></form>')
         return _page("Powiąż aplikację z kontem Allegro", body)
-    form = await request.form()
+    form = await _form(request)
     with world.lock:
         seller = world.seller_by_credentials(str(form.get("login", "")), str(form.get("password", "")))
         if seller is None:
@@ -325,7 +330,7 @@ async def authorize_page(request: Request) -> Response:
     world = request.app.state.world
     params = dict(request.query_params)
     if request.method == "POST":
-        params.update({k: str(v) for k, v in (await request.form()).items()})
+        params.update(await _form(request))
     with world.lock:
         app = world.applications.get(params.get("client_id", ""))
         redirect_uri = params.get("redirect_uri", "")

@@ -34,7 +34,7 @@ def read_journal(ctx: Context, journal: Journal, known_types: set[str]) -> list[
     return [event.to_json() for event in events]
 
 
-@endpoint(scope="allegro:api:sale:offers:read")
+@endpoint(scope="allegro:api:sale:offers:read", error_media_type="application/json")
 def offer_events(ctx: Context):
     journal = ctx.world.offer_journal(ctx.seller_id)
     return json_response({"offerEvents": read_journal(ctx, journal, OFFER_EVENT_TYPES)})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import re
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -171,6 +172,7 @@ class OfferStore:
         self.offers: dict[str, Offer] = {}
         self.operations: dict[str, Operation] = {}
         self._pending_operations: list[Operation] = []
+        self._finished_operations: deque[Operation] = deque()
         self._next_id = FIRST_OFFER_ID
         self.created_count = 0
 
@@ -237,14 +239,18 @@ class OfferStore:
         return problems
 
     def complete_due_operations(self, now: float) -> None:
+        horizon = now - self.world.config.lifetimes.product_offer_operation_retention
+        while self._finished_operations and self._finished_operations[0].completes_at < horizon:
+            self.operations.pop(self._finished_operations.popleft().id, None)
         if not self._pending_operations:
             return
         due = [op for op in self._pending_operations if op.completes_at <= now]
         if not due:
             return
         self._pending_operations = [op for op in self._pending_operations if op.completes_at > now]
-        for operation in due:
+        for operation in sorted(due, key=lambda op: op.completes_at):
             operation.done = True
+            self._finished_operations.append(operation)
             offer = self.offers.get(operation.offer_id)
             if offer is None:
                 continue
@@ -254,10 +260,7 @@ class OfferStore:
                     offer.status = "INACTIVE"
                 else:
                     self.activate(offer, now)
-        horizon = now - self.world.config.lifetimes.product_offer_operation_retention
-        stale = [op_id for op_id, op in self.operations.items() if op.done and op.completes_at < horizon]
-        for op_id in stale:
-            del self.operations[op_id]
+        self.complete_due_operations(now)  # purge what became stale in the same step
 
     # ---- create / edit ------------------------------------------------------------------------
     def _new_id(self) -> str:

@@ -91,8 +91,10 @@ def endpoint(
     user: bool = True,
     media_type: str = PUBLIC_V1,
     body: str | None = None,
+    error_media_type: str | None = None,
 ) -> Callable[[Callable[[Context], Response]], Callable[[Request], Any]]:
-    """Wrap a handler. ``body`` is None, "json" or "pdf"."""
+    """Wrap a handler. ``body`` is None, "json" or "pdf"; ``error_media_type`` overrides the content
+    type of 4xx answers where Allegro's spec declares a different one (e.g. the offer journal)."""
 
     def decorate(handler: Callable[[Context], Response]):
         async def run(request: Request) -> Response:
@@ -119,10 +121,10 @@ def endpoint(
                 world.tick()
                 with world.lock:
                     return handler(Context(request, world, token, world.clock.now(), data))
-            except ApiError as error:
+            except (ApiError, AuthFailure) as error:
+                if error_media_type is not None and error.status != 406:
+                    error.media_type = error_media_type
                 return error.response()
-            except AuthFailure as failure:
-                return failure.response()
 
         run.__name__ = handler.__name__
         run.__doc__ = handler.__doc__

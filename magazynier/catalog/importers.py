@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
 
 from magazynier.catalog.importing.rows import ProductRecord, RowProblem, VariantRecord
 from magazynier.catalog.models import Category, Image, Product, Tag, Variant
@@ -119,7 +120,14 @@ def value_problems(rec: ProductRecord | VariantRecord, columns: dict[str, str]) 
     return problems
 
 
+PRODUCT_FIELDS = ["kind", "name", "description", "short_description", "brand", "vat_rate", "attributes",
+                  "weight_kg", "source_id", "category", "is_active", "is_virtual", "updated_at"]
+VARIANT_FIELDS = ["product", "name", "ean", "price", "attributes", "weight_kg", "updated_at"]
+
+
 class CatalogWriter:
+    """Writes one batch at a time with a few set-based queries per table (not a query per row)."""
+
     def __init__(self, *, warehouse: Warehouse | None, dry_run: bool, reference: str, user=None,
                  columns: dict[str, str] | None = None):
         self.dry_run = dry_run
@@ -140,8 +148,7 @@ class CatalogWriter:
         if path not in self._categories:
             parent = self._category(path[:-1])
             if self.dry_run:
-                found = Category.objects.filter(path=" > ".join(path)).first()
-                self._categories[path] = found
+                self._categories[path] = Category.objects.filter(path=" > ".join(path)).first()
             else:
                 self._categories[path] = Category.objects.get_or_create(parent=parent, name=path[-1])[0]
         return self._categories[path]
@@ -158,114 +165,11 @@ class CatalogWriter:
             self._warehouses[record.warehouse] = Warehouse.objects.filter(code=record.warehouse).first()
         return self._warehouses[record.warehouse]
 
-    # ----- writing one record
-    def _write_product(self, rec: ProductRecord, existing: Product | None) -> Product | None:
-        values = {
-            "kind": rec.kind, "name": rec.name, "description": rec.description,
-            "short_description": rec.short_description, "brand": rec.brand, "vat_rate": rec.vat_rate,
-            "attributes": _attrs(rec.attributes), "weight_kg": rec.weight_kg, "source_id": rec.source_id,
-        }
-        category = self._category(tuple(rec.category_path))
-        if existing is None:
-            self.summary.products_created += 1
-            if self.dry_run:
-                self._virtual_products.add(rec.key)
-                return None
-            product = Product(key=rec.key, is_active=rec.is_active, is_virtual=rec.is_virtual, category=category)
-            _changed(product, values)
-            product.save()
-            changed = True
-        else:
-            product = existing
-            changed = _changed(product, values)
-            if category is not None and product.category_id != category.pk:
-                product.category = category
-                changed = True
-            for flag in ("is_active", "is_virtual"):
-                if getattr(product, flag) != getattr(rec, flag):
-                    setattr(product, flag, getattr(rec, flag))
-                    changed = True
-            if not self.dry_run and changed:
-                product.save()
-        if rec.tags and not self.dry_run:
-            before = set(product.tags.values_list("name", flat=True))
-            if not set(rec.tags) <= before:
-                product.tags.add(*[self._tag(t) for t in rec.tags])
-                changed = True
-        if rec.images and self._set_images(product, None, rec.images):
-            changed = True
-        if existing is not None:
-            if changed:
-                self.summary.products_updated += 1
-            else:
-                self.summary.products_unchanged += 1
-        return product
-
-    def _set_images(self, product: Product | None, variant: Variant | None, urls: Iterable[str]) -> bool:
-        urls = list(dict.fromkeys(urls))
-        if product is None or product.pk is None:
-            return bool(urls)
-        current = list(
-            Image.objects.filter(product=product, variant=variant).order_by("position", "id").values_list("url", flat=True)
-        )
-        if current == urls:
-            return False
-        if not self.dry_run:
-            Image.objects.filter(product=product, variant=variant).delete()
-            Image.objects.bulk_create(
-                [Image(product=product, variant=variant, url=u, position=i) for i, u in enumerate(urls)]
-            )
-        return True
-
-    def _write_variant(self, rec: VariantRecord, product: Product | None, existing: Variant | None,
-                       stock: list[StockChange]) -> RowProblem | None:
-        warehouse = self._warehouse_for(rec) if rec.stock is not None else None
-        if rec.stock is not None and warehouse is None:
-            return RowProblem(
-                row=rec.row, column="warehouse", code="unknown_warehouse", value=rec.warehouse,
-                message=(f"Magazyn „{rec.warehouse}” nie istnieje — utwórz go w panelu (Magazyny) "
-                         "albo popraw kolumnę magazynu."),
-            )
-        values = {"name": rec.name, "ean": rec.ean, "price": rec.price, "attributes": _attrs(rec.attributes),
-                  "weight_kg": rec.weight_kg}
-        variant = existing
-        if existing is None:
-            self.summary.variants_created += 1
-            if not self.dry_run:
-                variant = Variant(product=product, sku=rec.sku)
-                _changed(variant, values)
-                variant.save()
-        else:
-            changed = _changed(existing, values)
-            if product is not None and existing.product_id != product.pk:
-                existing.product = product
-                changed = True
-            if changed and not self.dry_run:
-                existing.save()
-            if rec.images and product is not None and self._set_images(product, existing, rec.images):
-                changed = True
-            if changed:
-                self.summary.variants_updated += 1
-            else:
-                self.summary.variants_unchanged += 1
-        if existing is None and variant is not None and rec.images:
-            self._set_images(product, variant, rec.images)
-        if rec.stock is not None:
-            if variant is not None:
-                stock.append(StockChange(variant.pk, warehouse.pk, MovementReason.IMPORT, set_to=rec.stock,
-                                         reference=self.reference))
-            elif rec.stock:
-                self.summary.stock_changes += 1  # dry run of a new variant: its first count
-        return None
-
-    def write_batch(self, batch: list[Record], emit: Callable[[RowProblem], None]) -> None:
-        """Write one batch. Raises on database errors; the caller decides how to isolate them."""
-        product_keys = {r.key for r in batch if isinstance(r, ProductRecord)}
-        product_keys |= {r.product_key for r in batch if isinstance(r, VariantRecord)}
-        skus = {r.sku for r in batch if isinstance(r, VariantRecord)}
-        products = {p.key: p for p in Product.objects.filter(key__in=product_keys)}
-        variants = {v.sku: v for v in Variant.objects.filter(sku__in=skus)}
-        stock: list[StockChange] = []
+    # ----- one batch
+    def _valid_records(self, batch: list[Record], emit) -> tuple[list[ProductRecord], list[VariantRecord]]:
+        """Drop records whose values the database would refuse (and variants of refused products)."""
+        products: list[ProductRecord] = []
+        variants: list[VariantRecord] = []
         rejected: dict[str, int] = {}  # product key -> its row
         reported: set[tuple[int, str | None, str]] = set()
         for rec in batch:
@@ -277,6 +181,14 @@ class CatalogWriter:
                     row=rec.row, column=None, code="parent_rejected", value=rec.product_key,
                     message=f"Produkt „{rec.product_key}” ma błędy, więc jego warianty też nie są importowane.",
                 )]
+            if isinstance(rec, VariantRecord) and not problems and rec.stock is not None \
+                    and self._warehouse_for(rec) is None:
+                problems = [RowProblem(
+                    row=rec.row, column=self.columns.get("warehouse", "warehouse"), code="unknown_warehouse",
+                    value=rec.warehouse,
+                    message=(f"Magazyn „{rec.warehouse}” nie istnieje — utwórz go w panelu (Magazyny) "
+                             "albo popraw kolumnę magazynu."),
+                )]
             if problems:
                 for problem in problems:
                     if (problem.row, problem.column, problem.code) not in reported:
@@ -285,11 +197,91 @@ class CatalogWriter:
                 if isinstance(rec, ProductRecord):
                     rejected[rec.key] = rec.row
                 continue
-            if isinstance(rec, ProductRecord):
-                written = self._write_product(rec, products.get(rec.key))
-                if written is not None:
-                    products[rec.key] = written
-                continue
+            (products if isinstance(rec, ProductRecord) else variants).append(rec)
+        return products, variants
+
+    def _apply_products(self, records: list[ProductRecord]) -> dict[str, Product]:
+        existing = {p.key: p for p in Product.objects.filter(key__in={r.key for r in records})
+                    .select_related("category")}
+        created, changed = [], []
+        for rec in records:
+            product = existing.get(rec.key)
+            is_new = product is None
+            if is_new:
+                product = Product(key=rec.key)
+                existing[rec.key] = product
+            values = {
+                "kind": rec.kind, "name": rec.name, "description": rec.description,
+                "short_description": rec.short_description, "brand": rec.brand, "vat_rate": rec.vat_rate,
+                "attributes": _attrs(rec.attributes), "weight_kg": rec.weight_kg, "source_id": rec.source_id,
+                "category": self._category(tuple(rec.category_path)),
+                "is_active": rec.is_active, "is_virtual": rec.is_virtual,
+            }
+            if is_new:
+                _changed(product, values)
+                product.is_active, product.is_virtual = rec.is_active, rec.is_virtual
+                created.append(product)
+            elif _changed(product, values) or _flags_changed(product, rec):
+                changed.append(product)
+        self.summary.products_created += len(created)
+        if self.dry_run:
+            self._virtual_products.update(p.key for p in created)
+        else:
+            Product.objects.bulk_create(created)
+            now = timezone.now()
+            for p in changed:
+                p.updated_at = now
+            Product.objects.bulk_update(changed, PRODUCT_FIELDS)
+        new_keys = {p.key for p in created}
+        touched = {p.key for p in changed}
+        touched |= self._apply_tags(records, existing)
+        touched |= self._apply_images([(existing[r.key], None, r.images) for r in records
+                                       if r.images and r.key not in new_keys])
+        if not self.dry_run:
+            self._apply_images([(existing[r.key], None, r.images) for r in records if r.images and r.key in new_keys])
+        touched -= new_keys
+        self.summary.products_updated += len(touched)
+        self.summary.products_unchanged += len({r.key for r in records}) - len(new_keys) - len(touched)
+        return existing
+
+    def _apply_tags(self, records: list[ProductRecord], products: dict[str, Product]) -> set[str]:
+        wanted = [(products[r.key], t) for r in records if r.tags for t in r.tags]
+        if not wanted or self.dry_run:
+            return set()
+        through = Product.tags.through
+        have = set(through.objects.filter(product_id__in={p.pk for p, _ in wanted})
+                   .values_list("product_id", "tag__name"))
+        missing = [(p, t) for p, t in wanted if (p.pk, t) not in have]
+        through.objects.bulk_create([through(product_id=p.pk, tag_id=self._tag(t).pk) for p, t in missing],
+                                    ignore_conflicts=True)
+        return {p.key for p, _ in missing}
+
+    def _apply_images(self, wanted: list[tuple[Product, Variant | None, tuple[str, ...]]]) -> set[str]:
+        """Replace image lists that differ; returns the keys of products whose images changed."""
+        saved = [(p, v, list(dict.fromkeys(urls))) for p, v, urls in wanted if p.pk is not None
+                 and (v is None or v.pk is not None)]
+        if not saved:
+            return {p.key for p, _v, _u in wanted}  # dry run of new products: they would get images
+        current: dict[tuple[int, int | None], list[str]] = {}
+        for product_id, variant_id, url in (Image.objects.filter(product_id__in={p.pk for p, _, _ in saved})
+                                            .order_by("position", "id").values_list("product_id", "variant_id", "url")):
+            current.setdefault((product_id, variant_id), []).append(url)
+        stale = [(p, v, urls) for p, v, urls in saved if current.get((p.pk, v.pk if v else None), []) != urls]
+        if stale and not self.dry_run:
+            for p, v, _urls in stale:
+                Image.objects.filter(product=p, variant=v).delete()
+            Image.objects.bulk_create([Image(product=p, variant=v, url=u, position=i)
+                                       for p, v, urls in stale for i, u in enumerate(urls)])
+        return {p.key for p, _v, _u in stale}
+
+    def _apply_variants(self, records: list[VariantRecord], products: dict[str, Product], emit) -> list[StockChange]:
+        existing = {v.sku: v for v in Variant.objects.filter(sku__in={r.sku for r in records})
+                    .select_related("product")}
+        missing_keys = {r.product_key for r in records if r.product_key not in products}
+        if missing_keys:
+            products.update({p.key: p for p in Product.objects.filter(key__in=missing_keys)})
+        created, changed, with_stock, image_wants = [], [], [], []
+        for rec in records:
             product = products.get(rec.product_key)
             if product is None and rec.product_key not in self._virtual_products:
                 emit(RowProblem(
@@ -297,14 +289,65 @@ class CatalogWriter:
                     message=f"Produkt „{rec.product_key}” nie został zaimportowany, więc ten wariant też nie.",
                 ))
                 continue
-            problem = self._write_variant(rec, product, variants.get(rec.sku), stock)
-            if problem:
-                emit(problem)
+            values = {"name": rec.name, "ean": rec.ean, "price": rec.price, "attributes": _attrs(rec.attributes),
+                      "weight_kg": rec.weight_kg}
+            variant = existing.get(rec.sku)
+            if variant is None:
+                variant = Variant(product=product, sku=rec.sku)
+                _changed(variant, values)
+                existing[rec.sku] = variant
+                created.append(variant)
+            else:
+                moved = product is not None and variant.product_id != product.pk
+                if moved:
+                    variant.product = product
+                if _changed(variant, values) or moved:
+                    changed.append(variant)
+            if rec.stock is not None:
+                with_stock.append((variant, rec))
+            if rec.images:
+                image_wants.append((product, variant, rec.images))
+        self.summary.variants_created += len(created)
+        if not self.dry_run:
+            Variant.objects.bulk_create(created)
+            now = timezone.now()
+            for v in changed:
+                v.updated_at = now
+            Variant.objects.bulk_update(changed, VARIANT_FIELDS)
+        new_skus = {v.sku for v in created}
+        old_images = [w for w in image_wants if w[1].sku not in new_skus]
+        image_changed = self._apply_images(old_images)
+        if not self.dry_run:
+            self._apply_images([w for w in image_wants if w[1].sku in new_skus])
+        updated = {v.sku for v in changed} | {v.sku for p, v, _u in old_images if p.key in image_changed}
+        self.summary.variants_updated += len(updated)
+        self.summary.variants_unchanged += len({r.sku for r in records if r.sku in existing}) - len(new_skus) \
+            - len(updated)
+        stock = []
+        for variant, rec in with_stock:
+            if variant.pk is not None:
+                stock.append(StockChange(variant.pk, self._warehouse_for(rec).pk, MovementReason.IMPORT,
+                                         set_to=rec.stock, reference=self.reference))
+            elif rec.stock:
+                self.summary.stock_changes += 1  # dry run of a new variant: its first count
+        return stock
+
+    def write_batch(self, batch: list[Record], emit: Callable[[RowProblem], None]) -> None:
+        """Write one batch. Raises on database errors; the caller decides how to isolate them."""
+        product_records, variant_records = self._valid_records(batch, emit)
+        products = self._apply_products(product_records)
+        stock = self._apply_variants(variant_records, products, emit)
         if stock:
             if self.dry_run:
                 self.summary.stock_changes += _count_real_changes(stock)
             else:
                 self.summary.stock_changes += len(apply_stock_changes(stock, user=self.user))
+
+
+def _flags_changed(product: Product, rec: ProductRecord) -> bool:
+    changed = (product.is_active, product.is_virtual) != (rec.is_active, rec.is_virtual)
+    product.is_active, product.is_virtual = rec.is_active, rec.is_virtual
+    return changed
 
 
 def _count_real_changes(changes: list[StockChange]) -> int:

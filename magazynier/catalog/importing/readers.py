@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from .rows import (
@@ -85,12 +86,29 @@ def open_table(path: str | os.PathLike[str]) -> Table:
         with path.open("rb") as raw:
             head = raw.read(SAMPLE_BYTES)
             complete = raw.read(1) == b""
+            if detect_file_type(path, head) == "xlsx":
+                return _open_xlsx(path)
+            raw.seek(len(head))
+            sample, sample_complete = _encoding_sample(raw, head, complete)
     except OSError as exc:
         raise ImportFileError(f"Nie można odczytać pliku „{path.name}” ({exc.strerror}).") from exc
-    file_type = detect_file_type(path, head)
-    if file_type == "xlsx":
-        return _open_xlsx(path)
-    return _open_csv(path, head, complete)
+    return _open_csv(path, head, complete, detect_encoding(sample, sample_complete))
+
+
+_NON_ASCII_BYTE = re.compile(rb"[\x80-\xff]")
+
+
+def _encoding_sample(raw: io.BufferedIOBase, head: bytes, complete: bool) -> tuple[bytes, bool]:
+    """The bytes to judge the encoding by: the head, or, when the head is plain ASCII, the
+    lines around the first non-ASCII byte further on (read chunk by chunk, nothing kept)."""
+    if complete or not head.isascii():
+        return head, complete
+    while chunk := raw.read(SAMPLE_BYTES):
+        found = _NON_ASCII_BYTE.search(chunk)
+        if found:
+            line_start = chunk.rfind(b"\n", 0, found.start()) + 1
+            return chunk[line_start:], False
+    return head, True
 
 
 def detect_file_type(path: Path, head: bytes) -> str:
@@ -158,6 +176,7 @@ _COMMON_NON_ASCII = set("–—„”“’‘«»°§€•…·×\u00a0©®™
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 _UNDECODED_BYTE = re.compile("[\udc80-\udcff]")
 _NON_ASCII = re.compile("[^\x00-\x7f]")
+_EXCEL_SEPARATOR_HINT = re.compile(r"sep=([,;\t|])\r?\n")
 CP1250_NOTICE = "Plik rozpoznany jako Windows-1250 (polskie znaki z Excela) i przekodowany."
 
 
@@ -166,6 +185,8 @@ def detect_encoding(sample: bytes, complete: bool = True) -> tuple[str, str | No
 
     A UTF-8 file with a few invalid bytes stays UTF-8: those rows are reported later.
     """
+    if not sample.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise ImportFileError("Plik jest pusty — wyeksportuj produkty jeszcze raz.")
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig", None
     if sample.startswith(_UTF16_BOMS) or b"\x00" in sample:
@@ -221,18 +242,21 @@ def sniff_delimiter(text: str, default: str = ",") -> str:
     return best
 
 
-def _open_csv(path: Path, head: bytes, complete: bool) -> Table:
-    if not head.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise ImportFileError("Plik jest pusty — wyeksportuj produkty jeszcze raz.")
-    encoding, notice = detect_encoding(head, complete)
+def _open_csv(path: Path, head: bytes, complete: bool, encoding_and_notice: tuple[str, str | None]) -> Table:
+    encoding, notice = encoding_and_notice
     decoder = codecs.getincrementaldecoder(encoding)(errors="surrogateescape")
     sample_text = decoder.decode(head, final=complete)
-    default = "\t" if path.suffix.lower() == ".tsv" else ","
-    table = Table(path, "csv", (), encoding=encoding, delimiter=sniff_delimiter(sample_text, default))
+    excel_hint = _EXCEL_SEPARATOR_HINT.match(sample_text.lstrip("\ufeff"))
+    if excel_hint:
+        delimiter = excel_hint.group(1)
+    else:
+        delimiter = sniff_delimiter(sample_text, "\t" if path.suffix.lower() == ".tsv" else ",")
+    # Excel reads a first line "sep=;" as a directive and does not show it: rows keep Excel's numbers.
+    table = Table(path, "csv", (), encoding=encoding, delimiter=delimiter, header_row=2 if excel_hint else 1)
     if notice:
         table.notices.append(notice)
     with CsvRecords(table) as records:
-        header = next(records, None)
+        header = next(islice(records, table.header_row - 1, None), None)
     if header is None or _is_blank(header):
         raise ImportFileError(
             "Pierwszy wiersz pliku jest pusty — w wierszu 1 muszą być nazwy kolumn (nagłówek)."
@@ -274,8 +298,9 @@ def _csv_rows(table: Table) -> Iterator[SourceRow]:
     with CsvRecords(table) as records:
         number = 0
         try:
-            for number, cells in enumerate(records, start=1):
-                if number == 1 or _is_blank(cells):
+            # record index + 1 = the row number Excel shows (a multi-line cell is one row)
+            for number, cells in enumerate(islice(records, table.header_row, None), start=2):
+                if _is_blank(cells):
                     continue
                 yield _aligned(number, cells, width, count_overflow=True)
         except csv.Error as exc:

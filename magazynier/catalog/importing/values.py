@@ -53,7 +53,10 @@ def cell_text(value: object) -> str:
 
 def clean_text(value: object) -> str:
     """One-line text: trimmed, control characters and whitespace runs made one space."""
-    return _SPACES.sub(" ", cell_text(value)).strip()
+    text = cell_text(value)
+    if text.isprintable() and "  " not in text and text.strip() == text:
+        return text  # the common case, without the regular expression
+    return _SPACES.sub(" ", text).strip()
 
 
 def clean_multiline(value: object) -> str:

@@ -37,6 +37,25 @@ def test_cp1250_semicolon_file_from_polish_excel_is_recoded_with_a_notice(tmp_pa
     assert str(result.variant("KUB-1").price) == "12.50"
 
 
+def test_cp1250_is_recognised_even_when_polish_letters_start_late(tmp_path):
+    ascii_rows = [[f"A-{i}", f"Plain product {i}", "10"] for i in range(15000)]  # ~360 KiB of ASCII
+    rows = [["SKU", "Nazwa", "Cena"], *ascii_rows, ["ŻÓŁW", "Żółw pluszowy", "25,50"]]
+    parsed = parse_file(write_csv(tmp_path / "p.csv", rows, encoding="cp1250", delimiter=";"))
+    assert parsed.encoding == "cp1250"
+    result = collect(parsed)
+    assert result.errors == [] and result.variant("ŻÓŁW").name == "Żółw pluszowy"
+
+
+def test_excel_separator_hint_line_is_honoured(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes("sep=;\r\nSKU;Nazwa;Cena\r\nA;Kubek, biały;12,50\r\nB;Talerz;1,234\r\n".encode())
+    parsed = parse_file(path)
+    assert (parsed.delimiter, parsed.headers) == (";", ("SKU", "Nazwa", "Cena"))
+    result = collect(parsed)
+    assert result.variant("A").row == 2 and result.variant("A").name == "Kubek, biały"
+    assert result.error_triples() == {(3, "Cena", "price_precision")}
+
+
 def test_tab_and_pipe_delimiters_are_sniffed():
     assert sniff_delimiter("a\tb\tc\n1\t2\t3\n") == "\t"
     assert sniff_delimiter("a|b|c\n1|2|3\n") == "|"

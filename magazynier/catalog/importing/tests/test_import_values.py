@@ -222,3 +222,12 @@ def test_parse_price_refuses_ambiguous_thousands_but_rounds_excel_numbers():
     assert parse_price("") is None
     assert code_of(parse_price, "1,234") == "price_precision"
     assert code_of(parse_price, "-5") == "negative_price"
+
+
+@given(st.one_of(st.text(), st.text(alphabet="0123456789 ,.-+złPLN%\u00a0"), st.floats(), st.integers()))
+def test_parsers_never_fail_with_anything_but_a_value_problem(value):
+    for parser in (parse_decimal, parse_stock, parse_price, parse_ean, parse_vat_rate, parse_sku):
+        try:
+            parser(value)
+        except ValueProblem as problem:
+            assert problem.code and problem.reason

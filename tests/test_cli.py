@@ -1,0 +1,118 @@
+"""The `magazynier` console script as a seller runs it: real subprocesses on a fresh embedded default."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+MAGAZYNIER = [sys.executable, "-m", "magazynier.cli"]
+
+
+@pytest.fixture
+def env(tmp_path):
+    """The embedded default (SQLite in a fresh data dir), whatever database the test run itself uses."""
+    e = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "MAGAZYNIER_QUEUE", "REDIS_URL",
+                                                         "DJANGO_SETTINGS_MODULE"}}
+    e["MAGAZYNIER_DATA_DIR"] = str(tmp_path / "data")
+    return e
+
+
+def cli(env, *args, input_text=None, timeout=120):
+    return subprocess.run([*MAGAZYNIER, *args], env=env, capture_output=True, text=True, input=input_text,
+                          timeout=timeout)
+
+
+def test_help_explains_every_command(env):
+    out = cli(env, "--help").stdout
+    for command in ("run", "web", "worker", "migrate", "createuser", "import", "audit", "emulator"):
+        assert command in out
+    assert "--dry-run" in cli(env, "import", "--help").stdout
+
+
+def test_import_the_sample_twice_then_audit(env, sample_csv, tmp_path):
+    first = cli(env, "import", "products", str(sample_csv), "--quiet")
+    assert first.returncode == 0, first.stderr
+    assert "16 / 0 / 0" in first.stdout and "21 / 0 / 0" in first.stdout  # created / changed / unchanged
+    assert "grupowy" in first.stdout and "zewnętrzny" in first.stdout  # skipped rows and why
+
+    again = cli(env, "import", "products", str(sample_csv), "--quiet")
+    assert "0 / 0 / 16" in again.stdout and "0 / 0 / 21" in again.stdout
+
+    report = tmp_path / "audyt.csv"
+    audit = cli(env, "audit", "--csv", str(report))
+    assert audit.returncode == 0, audit.stderr
+    assert "0 z 16" in audit.stdout
+    rows = list(csv.reader(report.open(encoding="utf-8-sig"), delimiter=";"))
+    assert len(rows) == 17 and all(r[2] == "nie" for r in rows[1:])
+
+
+def test_dry_run_writes_nothing_and_bad_rows_give_exit_code_1(env, tmp_path):
+    data = tmp_path / "towary.csv"
+    data.write_text("SKU;Nazwa;Cena;Stan\nA-1;Kubek ceramiczny;12,50;3\nA-2;Talerz;12,5.0;1\n", encoding="utf-8")
+
+    dry = cli(env, "import", "products", str(data), "--dry-run", "--quiet")
+    assert dry.returncode == 1 and "nic nie zapisano" in dry.stdout
+    real = cli(env, "import", "products", str(data), "--quiet", "--report", str(tmp_path / "problemy.csv"))
+    assert real.returncode == 1
+    assert "1 / 0 / 0" in real.stdout  # only the good row
+    problems = list(csv.reader((tmp_path / "problemy.csv").open(encoding="utf-8-sig"), delimiter=";"))
+    assert problems[1][:2] == ["3", "Cena"]
+
+    dry_after = cli(env, "import", "products", str(data), "--dry-run", "--quiet")
+    assert "0 / 0 / 1" in dry_after.stdout  # the dry run before did not write A-1; the real run did
+
+
+def test_a_file_that_cannot_be_read_is_refused_with_exit_code_2(env, tmp_path):
+    bad = tmp_path / "stary.xls"
+    bad.write_bytes(b"\xd0\xcf\x11\xe0 old excel")
+    result = cli(env, "import", "products", str(bad))
+    assert result.returncode == 2 and ".xlsx" in result.stdout
+
+
+def test_createuser_refuses_a_weak_password_and_creates_an_owner(env):
+    weak = cli(env, "createuser", "ania", "--role", "owner", "--password-stdin", input_text="123\n")
+    assert weak.returncode == 2
+    ok = cli(env, "createuser", "ania", "--role", "owner", "--password-stdin", input_text="mocne-haslo-2026\n")
+    assert ok.returncode == 0, ok.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_run_starts_panel_and_worker_and_ctrl_c_stops_both(env):
+    port = free_port()
+    proc = subprocess.Popen([*MAGAZYNIER, "run", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        status = None
+        while time.monotonic() < deadline and status is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2) as response:  # noqa: S310
+                    status = response.status
+            except OSError:
+                time.sleep(0.3)
+        assert status == 200
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0
+    assert f"http://127.0.0.1:{port}/" in output and "createuser" in output
+    assert Path(env["MAGAZYNIER_DATA_DIR"], "magazynier.sqlite3").exists()
+    assert Path(env["MAGAZYNIER_DATA_DIR"], "queue.sqlite3").exists()  # the worker's SqliteHuey queue
+    leftovers = subprocess.run(["pgrep", "-f", f"--port {port}"], capture_output=True, text=True).stdout.strip()
+    assert leftovers == ""
