@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import yaml
-from openapi_core import Config, OpenAPI
+from openapi_core import Config, OpenAPI, V30RequestValidator, V30ResponseValidator
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
@@ -285,11 +285,25 @@ def strict_spec() -> dict[str, Any]:
     return strictify(load_raw_spec())
 
 
+_DESERIALIZERS = {media_type: json.loads for media_type in VENDOR_JSON_TYPES}
+
+
 @functools.cache
 def openapi() -> OpenAPI:
-    deserializers = {media_type: json.loads for media_type in VENDOR_JSON_TYPES}
-    config = Config(spec_validator_cls=None, extra_media_type_deserializers=deserializers)
+    """The strict spec as an openapi-core ``OpenAPI`` object (for callers that want the full API)."""
+    config = Config(spec_validator_cls=None, extra_media_type_deserializers=_DESERIALIZERS)
     return OpenAPI.from_dict(strict_spec(), config=config)
+
+
+# Validators (not unmarshallers): they check the same things and are ~20x faster on large bodies.
+@functools.cache
+def _request_validator() -> V30RequestValidator:
+    return V30RequestValidator(openapi().spec, extra_media_type_deserializers=_DESERIALIZERS)
+
+
+@functools.cache
+def _response_validator() -> V30ResponseValidator:
+    return V30ResponseValidator(openapi().spec, extra_media_type_deserializers=_DESERIALIZERS)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -387,8 +401,7 @@ def check_request(method: str, url: str, headers: Mapping[str, str] | None = Non
     request = _make_request(method, url, headers, body)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "Unsupported scheme type" for oauth2
-        result = openapi().unmarshal_request(request)
-    errors = [err for err in result.errors if not _is_security_only(err)]
+        errors = [err for err in _request_validator().iter_errors(request) if not _is_security_only(err)]
     if errors:
         raise ConformanceError(f"request {method.upper()} {url} does not conform:\n{_describe(errors)}")
 
@@ -414,15 +427,15 @@ def check_response(
         headers=Headers(list((response_headers or {}).items())),
         data=_body_bytes(response_body),
     )
-    result = openapi().unmarshal_response(request, response)
-    if result.errors and allow_undeclared_errors and status_code >= 400 and all(
-        type(err).__name__ in _UNDECLARED for err in result.errors
+    errors = list(_response_validator().iter_errors(request, response))
+    if errors and allow_undeclared_errors and status_code >= 400 and all(
+        type(err).__name__ in _UNDECLARED for err in errors
     ):
         _check_undeclared_error(status_code, response_body)
         return
-    if result.errors:
+    if errors:
         raise ConformanceError(
-            f"response {status_code} to {method.upper()} {url} does not conform:\n{_describe(result.errors)}"
+            f"response {status_code} to {method.upper()} {url} does not conform:\n{_describe(errors)}"
         )
 
 

@@ -41,10 +41,11 @@ REQUIRED_FIELDS = ("sku", "name")
 
 # Header synonyms, already folded (lower case, no Polish accents, single spaces).
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "sku": ("sku", "kod", "symbol", "indeks", "index", "kod produktu", "id produktu", "product code"),
-    "name": ("nazwa", "name", "nazwa produktu", "tytul", "title", "product name", "nazwa wariantu"),
+    "sku": ("sku", "kod", "symbol", "indeks", "index", "kod produktu", "kod towaru", "id produktu", "product code"),
+    "name": ("nazwa", "name", "nazwa produktu", "nazwa towaru", "towar", "tytul", "title", "product name",
+             "nazwa wariantu"),
     "ean": ("ean", "gtin", "kod kreskowy", "ean13", "ean 13", "kod ean", "barcode"),
-    "price": ("cena", "cena brutto", "price", "cena sprzedazy", "regular price"),
+    "price": ("cena", "cena brutto", "price", "cena sprzedazy", "cena sprzedazy brutto", "regular price"),
     "vat_rate": ("vat", "stawka vat", "podatek", "vat rate", "tax", "stawka"),
     "stock": ("stan", "ilosc", "stock", "stan magazynowy", "quantity", "qty", "ilosc sztuk"),
     "warehouse": ("magazyn", "warehouse"),
