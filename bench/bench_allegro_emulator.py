@@ -50,9 +50,9 @@ def api(port: int, method: str, path: str, token: str, body: dict | None = None)
         return json.loads(response.read())
 
 
-def start_server(port: int) -> subprocess.Popen:
+def start_server(port: int, http: str, loop: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "emulators.allegro.server", "--host", HOST, "--port", str(port),
-               "--log-level", "error"]
+               "--log-level", "error", "--http", http, "--loop", loop]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, env={**os.environ})
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -129,9 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--http", default="auto", help="uvicorn HTTP implementation: auto, h11, httptools")
+    parser.add_argument("--loop", default="auto", help="uvicorn event loop: auto, asyncio, uvloop")
     args = parser.parse_args(argv)
     port = free_port()
-    server = start_server(port)
+    server = start_server(port, args.http, args.loop)
     try:
         token, offer_id = prepare(port)
         asyncio.run(drive(port, token, offer_id, 500, 5, 4))  # warm-up
@@ -140,8 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         server.terminate()
         server.wait(timeout=10)
     verdict = "OK" if result["rps"] >= TARGET_RPS and not result["error_count"] else "BELOW TARGET"
-    print(f"Allegro emulator: {result['requests']} requests in {result['seconds']:.2f} s "
-          f"over {args.connections} keep-alive connections")
+    print(f"Allegro emulator (uvicorn http={args.http}, loop={args.loop}): {result['requests']} requests "
+          f"in {result['seconds']:.2f} s over {args.connections} keep-alive connections")
     print(f"  {result['rps']:.0f} requests/s (target >= {TARGET_RPS}) -> {verdict}")
     print(f"  latency p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; "
           f"non-200 answers: {result['error_count']} {result['errors']}")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -56,7 +56,7 @@ def secret_key() -> str:
 @dataclass(frozen=True)
 class QueueConfig:
     backend: str  # sqlite | postgres | redis | immediate
-    location: str  # file path, DSN or redis URL (never printed: it may hold a password)
+    location: str = field(repr=False)  # file path, DSN or redis URL: never printed, it may hold a password
 
 
 def queue_config() -> QueueConfig:
@@ -85,3 +85,16 @@ def queue_config() -> QueueConfig:
 
 def flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def make_huey(queue: QueueConfig, name: str = "magazynier"):
+    """The Huey instance for a queue configuration (settings.HUEY; tests build extra ones to play workers)."""
+    from huey import PostgresHuey, RedisHuey, SqliteHuey
+
+    if queue.backend == "sqlite":
+        return SqliteHuey(name, filename=queue.location)
+    if queue.backend == "postgres":
+        return PostgresHuey(name, dsn=queue.location)
+    if queue.backend == "redis":
+        return RedisHuey(name, url=queue.location)
+    return SqliteHuey(name, filename=str(data_dir() / "queue-immediate.sqlite3"), immediate=True)

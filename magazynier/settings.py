@@ -89,20 +89,7 @@ DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
-def _huey():
-    from huey import PostgresHuey, RedisHuey, SqliteHuey
-
-    queue = config.queue_config()
-    if queue.backend == "sqlite":
-        return SqliteHuey("magazynier", filename=queue.location)
-    if queue.backend == "postgres":
-        return PostgresHuey("magazynier", dsn=queue.location)
-    if queue.backend == "redis":
-        return RedisHuey("magazynier", url=queue.location)
-    return SqliteHuey("magazynier", filename=str(DATA_DIR / "queue-immediate.sqlite3"), immediate=True)
-
-
-HUEY = _huey()
+HUEY = config.make_huey(config.queue_config())
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import secrets
+import random
 from typing import Any
 
 from starlette.responses import Response
@@ -17,7 +17,8 @@ def _dump(data: Any) -> bytes:
 
 
 def trace_id() -> str:
-    return secrets.token_hex(8)
+    """Opaque id for support tickets (not a secret: a fast PRNG is enough)."""
+    return f"{random.getrandbits(64):016x}"
 
 
 def json_response(

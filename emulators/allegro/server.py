@@ -22,6 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--async-offer-share", type=float, default=0.0,
                         help="share of offer creates/edits answered 202 with an operation to poll")
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument("--http", default="auto", choices=("auto", "h11", "httptools"),
+                        help="uvicorn HTTP implementation (httptools is much faster when installed)")
+    parser.add_argument("--loop", default="auto", choices=("auto", "asyncio", "uvloop"))
     return parser
 
 
@@ -34,7 +37,8 @@ def main(argv: list[str] | None = None) -> None:
     app = create_app(config)
     print(f"Allegro emulator on http://{args.host}:{args.port} (seed {args.seed}, faults {args.fault_profile})")
     print("Demo client: magazynier-demo / magazynier-demo-secret; seller: demo-seller / demo-password")
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+                http=args.http, loop=args.loop)
 
 
 if __name__ == "__main__":

@@ -227,11 +227,7 @@ class CatalogWriter:
         if self.dry_run:
             self._virtual_products.update(p.key for p in created)
         else:
-            Product.objects.bulk_create(created)
-            now = timezone.now()
-            for p in changed:
-                p.updated_at = now
-            Product.objects.bulk_update(changed, PRODUCT_FIELDS)
+            _persist(Product, created, changed, PRODUCT_FIELDS)
         new_keys = {p.key for p in created}
         touched = {p.key for p in changed}
         touched |= self._apply_tags(records, existing)
@@ -309,11 +305,7 @@ class CatalogWriter:
                 image_wants.append((product, variant, rec.images))
         self.summary.variants_created += len(created)
         if not self.dry_run:
-            Variant.objects.bulk_create(created)
-            now = timezone.now()
-            for v in changed:
-                v.updated_at = now
-            Variant.objects.bulk_update(changed, VARIANT_FIELDS)
+            _persist(Variant, created, changed, VARIANT_FIELDS)
         new_skus = {v.sku for v in created}
         old_images = [w for w in image_wants if w[1].sku not in new_skus]
         image_changed = self._apply_images(old_images)
@@ -342,6 +334,14 @@ class CatalogWriter:
                 self.summary.stock_changes += _count_real_changes(stock)
             else:
                 self.summary.stock_changes += len(apply_stock_changes(stock, user=self.user))
+
+
+def _persist(model, created: list, changed: list, fields: list[str]) -> None:
+    model.objects.bulk_create(created)
+    now = timezone.now()
+    for obj in changed:
+        obj.updated_at = now
+    model.objects.bulk_update(changed, fields)
 
 
 def _flags_changed(product: Product, rec: ProductRecord) -> bool:

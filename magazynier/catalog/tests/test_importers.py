@@ -173,3 +173,23 @@ def test_a_row_the_database_refuses_is_isolated_and_the_rest_of_its_batch_import
     assert sorted(Variant.objects.values_list("sku", flat=True)) == ["OK-1", "OK-2"]
     assert not Product.objects.filter(key="BOOM").exists()  # the product of the refused row is not half-written
     assert (summary.products_created, summary.variants_created, summary.errors) == (2, 2, 1)
+
+
+def test_xlsx_with_typed_cells_imports_like_csv(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Symbol", "Nazwa", "EAN", "Cena brutto", "Stan", "Kategoria"])
+    ws.append(["X-1", "Kubek ceramiczny 300 ml", 5901234123457, 12.5, 7, "Dom > Kuchnia"])
+    ws.append(["X-2", "Talerz płaski 27 cm", None, 19.99, -1, "Dom > Kuchnia"])
+    path = tmp_path / "katalog.xlsx"
+    wb.save(path)
+
+    summary, problems = run(path)
+
+    assert [(p.row, p.code) for p in problems if p.kind == "error"] == [(3, "negative_stock")]
+    variant = Variant.objects.get()
+    assert (variant.sku, variant.ean, variant.price) == ("X-1", "5901234123457", Decimal("12.50"))
+    assert StockLevel.objects.get().on_hand == 7
+    assert Category.objects.get(name="Kuchnia").path == "Dom > Kuchnia"
