@@ -65,6 +65,15 @@ def start_server(port: int, http: str, loop: str) -> subprocess.Popen:
     raise RuntimeError("the emulator did not start")
 
 
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (Linux /proc), None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def prepare(port: int) -> tuple[str, str]:
     """A token with a raised client limit (the benchmark measures speed, not throttling) and one offer."""
     admin(port, "/limits", {"client_requests_per_minute": 10_000_000, "product_offer_parts_per_minute": 10_000_000})
@@ -137,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         token, offer_id = prepare(port)
         asyncio.run(drive(port, token, offer_id, 500, 5, 4))  # warm-up
+        cpu_before = process_cpu_seconds(server.pid)
         result = asyncio.run(drive(port, token, offer_id, args.requests, args.seconds, args.connections))
+        cpu_after = process_cpu_seconds(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -147,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {result['rps']:.0f} requests/s (target >= {TARGET_RPS}) -> {verdict}")
     print(f"  latency p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; "
           f"non-200 answers: {result['error_count']} {result['errors']}")
+    if cpu_before is not None and cpu_after is not None and result["requests"]:
+        per_request = (cpu_after - cpu_before) / result["requests"]
+        print(f"  server CPU {1e6 * per_request:.0f} us/request -> about {1 / per_request:.0f} requests/s "
+              f"per fully available core (independent of other load on the machine)")
     return 0 if verdict == "OK" else 1
 
 

@@ -16,6 +16,8 @@ The spec is loaded once per process (it is large and slow to parse) and preproce
   gets ``additionalProperties: false`` – unless it is still a part of an ``allOf`` that could not be
   flattened (there, being strict would reject valid documents).
 
+A few plain mistakes of the published spec are corrected first (``ERRATA``, each with its reason).
+
 URLs are mapped onto ``https://api.allegro.pl`` so that emulator addresses (``http://127.0.0.1:PORT``)
 resolve to the spec's paths.
 """
@@ -267,9 +269,24 @@ def _drop_markers(node: Any) -> None:
             _drop_markers(item)
 
 
+# Known mistakes in the published spec, corrected before checking: (schema, property, key, value, why).
+ERRATA: tuple[tuple[str, str, str, Any, str], ...] = (
+    ("CheckoutForms", "count", "minimum", 0, "an empty page has count 0"),
+    ("CheckoutForms", "totalCount", "minimum", 0, "no orders at all gives totalCount 0"),
+)
+
+
+def _apply_errata(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    for schema, prop, key, value, _why in ERRATA:
+        schemas[schema]["properties"][prop][key] = value
+
+
 def strictify(spec: dict[str, Any]) -> dict[str, Any]:
     """Return a strict copy of an OpenAPI 3.0 document (see module docstring)."""
-    result = _Strictifier(copy.deepcopy(spec)).run()
+    spec = copy.deepcopy(spec)
+    _apply_errata(spec)
+    result = _Strictifier(spec).run()
     _drop_markers(result)
     return result
 
@@ -471,6 +488,23 @@ def check_exchange(request: Any, response: Any, *, check_request_too: bool = Tru
         req_body,
         allow_undeclared_errors=allow_undeclared_errors,
     )
+
+
+def httpx_response_hook(allow_undeclared_errors: bool = True, skip_prefixes: tuple[str, ...] = (
+        "/auth/", "/__admin__", "/skojarz-aplikacje", "/uzytkownik/")):
+    """An ``httpx`` response event hook validating every API exchange (requests only when accepted).
+
+    ``httpx.Client(event_hooks={"response": [httpx_response_hook()]})``
+    """
+
+    def hook(response: Any) -> None:
+        response.read()
+        if response.request.url.path.startswith(skip_prefixes):
+            return
+        check_exchange(response.request, response, check_request_too=response.is_success,
+                       allow_undeclared_errors=allow_undeclared_errors)
+
+    return hook
 
 
 @functools.cache

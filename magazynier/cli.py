@@ -151,18 +151,11 @@ def cmd_audit(args) -> int:
 
 
 def cmd_emulator(args) -> int:
-    if args.service == "allegro":
-        from emulators.allegro.server import main as allegro_main
+    """Hand the command line to the emulator's own entry point (it imports nothing from magazynier)."""
+    from emulators.allegro.server import main as allegro_main
 
-        argv = ["--host", args.host, "--port", str(args.port or 8765)]
-        if args.seed is not None:
-            argv += ["--seed", str(args.seed)]
-        if args.fault_profile:
-            argv += ["--fault-profile", args.fault_profile]
-        allegro_main(argv)
-        return 0
-    print(f"Nieznany emulator: {args.service}", file=sys.stderr)
-    return 2
+    allegro_main(args.emulator_args)
+    return 0
 
 
 # ---------------------------------------------------------------- parser
@@ -228,12 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--all", action="store_true", help="list ready products too")
     sp.add_argument("--limit", type=int, default=50, help="products to list on screen (default 50)")
 
-    sp = add("emulator", cmd_emulator, "Run a built-in emulator of an external service (for demos and tests).")
+    sp = add("emulator", cmd_emulator, "Run a built-in emulator of an external service (for demos and tests). "
+                                       "Options go to the emulator: magazynier emulator allegro --help")
     sp.add_argument("service", choices=["allegro"])
-    sp.add_argument("--host", default=DEFAULT_HOST)
-    sp.add_argument("--port", type=int, default=None, help="port (default 8765 for allegro)")
-    sp.add_argument("--seed", type=int, default=None, help="seed for reproducible data and faults")
-    sp.add_argument("--fault-profile", default=None, help="name of a fault profile to switch on")
+    sp.add_argument("emulator_args", nargs=argparse.REMAINDER, metavar="...",
+                    help="e.g. --port 8765 --seed 1 --fault-profile flaky")
     return p
 
 

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -116,3 +117,25 @@ def test_run_starts_panel_and_worker_and_ctrl_c_stops_both(env):
     assert Path(env["MAGAZYNIER_DATA_DIR"], "queue.sqlite3").exists()  # the worker's SqliteHuey queue
     leftovers = subprocess.run(["pgrep", "-f", f"--port {port}"], capture_output=True, text=True).stdout.strip()
     assert leftovers == ""
+
+
+def test_emulator_command_serves_allegro_until_stopped(env):
+    port = free_port()
+    proc = subprocess.Popen([*MAGAZYNIER, "emulator", "allegro", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        status, deadline = None, time.monotonic() + 30
+        while status is None and time.monotonic() < deadline:
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/me", headers={
+                "Accept": "application/vnd.allegro.public.v1+json",
+                "User-Agent": "Magazynier/0.1.0 (+https://example.org/magazynier)"})
+            try:
+                urllib.request.urlopen(request, timeout=2)  # noqa: S310
+            except urllib.error.HTTPError as answer:
+                status = answer.code
+            except OSError:
+                time.sleep(0.2)
+        assert status == 401  # up, and asking for a token like Allegro does
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=15)

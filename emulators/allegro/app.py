@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
-from . import admin, catalog, commands, journals_api, offers, orders
+from . import admin, catalog, commands, journals_api, offer_routes, orders
 from .auth import authorize_page, device_endpoint, token_endpoint, verification_page
 from .clock import FakeClock, RealClock
 from .config import EmulatorConfig
@@ -90,7 +90,7 @@ def create_app(config: EmulatorConfig | None = None, clock: RealClock | FakeCloc
     world = World(config or EmulatorConfig(), clock or RealClock())
     routes = [  # routes are matched in order: the busiest API paths first
         *catalog.ROUTES,
-        *offers.ROUTES,
+        *offer_routes.ROUTES,
         *journals_api.ROUTES,
         *orders.ROUTES,
         *commands.ROUTES,

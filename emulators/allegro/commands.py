@@ -16,7 +16,7 @@ from .pipeline import Context, endpoint, require_dict
 from .responses import BETA_V1, ApiError, error_item, json_response, not_found, rate_limited_resource
 
 if TYPE_CHECKING:
-    from .offers import Offer
+    from .offer_model import Offer
     from .world import World
 
 WRITE = "allegro:api:sale:offers:write"
@@ -175,6 +175,9 @@ class CommandStore:
         self.world.offers.set_stock(offer, new, now)
 
     def _price(self, offer: Offer, modification: dict, now: float) -> None:
+        if modification.get("marketplaceId") not in (None, "allegro-pl"):
+            raise TaskFailure("VALIDATION_ERROR", "Only the allegro-pl marketplace is emulated",
+                              "modification.marketplaceId")
         current = offer.price or Decimal(0)
         kind = modification.get("type")
         try:

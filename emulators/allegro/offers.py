@@ -1,5 +1,5 @@
-"""Offers: POST/PATCH/GET /sale/product-offers, …/parts, …/operations, GET /sale/offers, and the offer
-state machine (INACTIVE → ACTIVATING → ACTIVE → ENDED) with its journal events.
+"""The offer state machine (INACTIVE → ACTIVATING → ACTIVE → ENDED) with its journal events, and the
+create/edit logic behind POST/PATCH /sale/product-offers (validation, catalog products, 202 operations).
 """
 
 from __future__ import annotations
@@ -8,22 +8,18 @@ import copy
 import re
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from starlette.routing import Route
-
 from .catalog_data import Product
-from .formats import iso, money, new_uuid, parse_amount
-from .pipeline import Context, endpoint, require_dict
-from .responses import ApiError, access_denied, empty_response, error_item, json_response, not_found
+from .formats import new_uuid, parse_amount
+from .offer_model import Offer, Operation, check_parameter_value, param_response, ref, without_volatile
+from .pipeline import require_dict
+from .responses import ApiError, access_denied, error_item, not_found
 
 if TYPE_CHECKING:
     from .world import World
 
-WRITE = "allegro:api:sale:offers:write"
-READ = "allegro:api:sale:offers:read"
 FIRST_OFFER_ID = 17_000_000_000
 GTIN_SHAPE = re.compile(r"^\d{8,14}$")
 # request fields copied to the stored offer as they are
@@ -31,139 +27,6 @@ PLAIN_FIELDS = ("location", "payments", "description", "b2b", "language", "taxSe
                 "messageToSellerSettings", "sizeTable", "attachments")
 # request fields holding {"id"} or {"name"} references; the response only carries {"id"}
 REFERENCE_FIELDS = ("contact", "additionalServices", "fundraisingCampaign")
-
-
-def _ref_id(ref: Any) -> str | None:
-    if not isinstance(ref, dict):
-        return None
-    if ref.get("id"):
-        return str(ref["id"])
-    if ref.get("name"):
-        return str(uuid.uuid5(uuid.NAMESPACE_URL, "emulator:" + str(ref["name"])))
-    return None
-
-
-def _ref(ref: Any) -> dict | None:
-    ref_id = _ref_id(ref)
-    return {"id": ref_id} if ref_id else None
-
-
-@dataclass
-class Operation:
-    id: str
-    offer_id: str
-    started_at: float
-    completes_at: float
-    activate: bool
-    done: bool = False
-
-
-@dataclass
-class Offer:
-    id: str
-    seller_id: str
-    name: str
-    category_id: str
-    created_at: float
-    updated_at: float
-    price: Decimal | None = None
-    currency: str = "PLN"
-    selling_format: str = "BUY_NOW"
-    available: int = 0
-    unit: str = "UNIT"
-    sold: int = 0
-    status: str = "INACTIVE"
-    ended_by: str | None = None
-    started_at: float | None = None
-    ended_at: float | None = None
-    external_id: str | None = None
-    images: list[str] = field(default_factory=list)
-    parameters: list[dict] = field(default_factory=list)
-    product_set: list[dict] = field(default_factory=list)
-    product_ids: list[str | None] = field(default_factory=list)
-    product_images: list[str] = field(default_factory=list)
-    delivery: dict = field(default_factory=dict)
-    after_sales: dict | None = None
-    extras: dict = field(default_factory=dict)
-    additional_marketplaces: dict = field(default_factory=dict)
-    validation_errors: list[dict] = field(default_factory=list)
-    validated_at: float = 0.0
-    pending_operation: str | None = None
-    ever_published: bool = False
-
-    @property
-    def is_live(self) -> bool:
-        return self.status in ("ACTIVE", "ACTIVATING")
-
-    def selling_mode(self) -> dict:
-        mode: dict[str, Any] = {"format": self.selling_format}
-        if self.price is not None:
-            mode["price"] = money(self.price, self.currency)
-        return mode
-
-    def to_json(self) -> dict[str, Any]:
-        publication: dict[str, Any] = {
-            "status": self.status,
-            "republish": False,
-            "marketplaces": {"base": {"id": "allegro-pl"}, "additional": []},
-        }
-        if self.ended_by is not None:
-            publication["endedBy"] = self.ended_by
-        if self.started_at is not None:
-            publication["startingAt"] = iso(self.started_at)
-        data: dict[str, Any] = {
-            "id": self.id,
-            "name": self.name,
-            "category": {"id": self.category_id},
-            "productSet": self.product_set,
-            "parameters": self.parameters,
-            "sellingMode": self.selling_mode(),
-            "stock": {"available": self.available, "unit": self.unit},
-            "publication": publication,
-            "delivery": self.delivery,
-            "afterSalesServices": self.after_sales,
-            "images": self.images,
-            "external": {"id": self.external_id} if self.external_id is not None else None,
-            "additionalMarketplaces": self.additional_marketplaces,
-            "validation": {"errors": self.validation_errors, "warnings": [],
-                           "validatedAt": iso(self.validated_at)},
-            "createdAt": iso(self.created_at),
-            "updatedAt": iso(self.updated_at),
-        }
-        if data["external"] is None:
-            del data["external"]
-        data.update(self.extras)
-        return data
-
-    def listing_json(self) -> dict[str, Any]:
-        publication: dict[str, Any] = {"status": self.status,
-                                       "marketplaces": {"base": {"id": "allegro-pl"}, "additional": []}}
-        if self.started_at is not None:
-            publication["startedAt"] = iso(self.started_at)
-        if self.ended_at is not None:
-            publication["endedAt"] = iso(self.ended_at)
-        item: dict[str, Any] = {
-            "id": self.id,
-            "name": self.name,
-            "category": {"id": self.category_id},
-            "primaryImage": {"url": self.images[0]} if self.images else None,
-            "sellingMode": self.selling_mode(),
-            "saleInfo": {"biddersCount": 0},
-            "stock": {"available": self.available, "sold": self.sold},
-            "stats": {"watchersCount": 0, "visitsCount": 0},
-            "publication": publication,
-            "external": {"id": self.external_id} if self.external_id is not None else None,
-            "delivery": {"shippingRates": {"id": self.delivery["shippingRates"]["id"]}}
-            if self.delivery.get("shippingRates") else None,
-            "isFulfillment": False,
-        }
-        if item["primaryImage"] is None:
-            del item["primaryImage"]
-        if item["external"] is None:
-            del item["external"]
-        if item["delivery"] is None:
-            del item["delivery"]
-        return item
 
 
 class OfferStore:
@@ -325,7 +188,7 @@ class OfferStore:
             problems = self.activation_problems(draft)
             if problems:
                 raise ApiError.validation(problems)
-        changed_other = _without_volatile(draft.to_json()) != _without_volatile(offer.to_json())
+        changed_other = without_volatile(draft.to_json()) != without_volatile(offer.to_json())
         new_stock, new_price = draft.available, draft.price
         draft.available, draft.price = offer.available, offer.price
         offer.__dict__.update(draft.__dict__)
@@ -386,7 +249,7 @@ class OfferStore:
                 if product_ref.get("images") != []:
                     images.extend(product.images)
             else:
-                parameters = [_param_response(p) for p in product_ref.get("parameters") or []]
+                parameters = [param_response(p) for p in product_ref.get("parameters") or []]
                 resolved_id = str(uuid.uuid4())
                 status = "PROPOSED"
                 images.extend(product_ref.get("images") or [])
@@ -394,8 +257,8 @@ class OfferStore:
                 "quantity": {"value": int((element.get("quantity") or {}).get("value", 1))},
                 "product": {"id": resolved_id, "publication": {"status": status}, "parameters": parameters,
                             "isAiCoCreated": False},
-                "responsiblePerson": _ref(element.get("responsiblePerson")),
-                "responsibleProducer": _ref(element.get("responsibleProducer")),
+                "responsiblePerson": ref(element.get("responsiblePerson")),
+                "responsibleProducer": ref(element.get("responsibleProducer")),
                 "marketedBeforeGPSRObligation": element.get("marketedBeforeGPSRObligation"),
             }
             if element.get("safetyInformation"):
@@ -459,7 +322,7 @@ class OfferStore:
                            f"An offer can have at most {limits.offer_max_images} images (catalog images included)",
                            "Za dużo zdjęć.", "images")
         if "parameters" in body:
-            offer.parameters = [_param_response(p) for p in body.get("parameters") or []]
+            offer.parameters = [param_response(p) for p in body.get("parameters") or []]
         if "external" in body:
             external = body.get("external")
             offer.external_id = external.get("id") if isinstance(external, dict) else None
@@ -467,13 +330,13 @@ class OfferStore:
             delivery = body.get("delivery") or {}
             offer.delivery = {k: v for k, v in {
                 "handlingTime": delivery.get("handlingTime"),
-                "shippingRates": _ref(delivery.get("shippingRates")),
+                "shippingRates": ref(delivery.get("shippingRates")),
                 "additionalInfo": delivery.get("additionalInfo"),
                 "shipmentDate": delivery.get("shipmentDate"),
             }.items() if v is not None or k == "shippingRates"}
         if "afterSalesServices" in body:
             services = body.get("afterSalesServices")
-            offer.after_sales = {k: _ref(v) for k, v in services.items() if _ref(v)} if services else None
+            offer.after_sales = {k: ref(v) for k, v in services.items() if ref(v)} if services else None
         if "additionalMarketplaces" in body:
             offer.additional_marketplaces = {
                 mp: {"sellingMode": {"format": offer.selling_format,
@@ -489,7 +352,7 @@ class OfferStore:
                     offer.extras[key] = body[key]
         for key in REFERENCE_FIELDS:
             if key in body:
-                offer.extras[key] = _ref(body[key])
+                offer.extras[key] = ref(body[key])
         offer.validation_errors = self._soft_validation(offer)
         offer.validated_at = now
 
@@ -513,7 +376,7 @@ class OfferStore:
                                            metadata={"parameterId": definition.id}))
                 continue
             if given and has_value:
-                problem = _check_parameter_value(definition, given)
+                problem = check_parameter_value(definition, given)
                 if problem:
                     problems.append(error_item("PARAMETER_MISMATCH", problem,
                                                f"Nieprawidłowa wartość parametru \"{definition.name}\".",
@@ -536,216 +399,3 @@ class OfferStore:
             problems.append(error_item("VALIDATION_ERROR", "productSet is required", "Wskaż produkt.",
                                        "productSet"))
         return problems
-
-
-def _without_volatile(data: dict) -> dict:
-    return {k: v for k, v in data.items()
-            if k not in ("updatedAt", "validation", "stock", "sellingMode", "publication")}
-
-
-def _param_response(param: Any) -> dict:
-    param = require_dict(param, "parameters[]")
-    out: dict[str, Any] = {"id": str(param.get("id", ""))}
-    if param.get("name"):
-        out["name"] = param["name"]
-    out["values"] = [str(v) for v in param.get("values") or []]
-    out["valuesIds"] = [str(v) for v in param.get("valuesIds") or []]
-    if isinstance(param.get("rangeValue"), dict):
-        out["rangeValue"] = {"from": str(param["rangeValue"].get("from")), "to": str(param["rangeValue"].get("to"))}
-    return out
-
-
-def _check_parameter_value(definition, given: dict) -> str | None:
-    if definition.type == "dictionary":
-        allowed = {value_id for value_id, _ in definition.values}
-        ids = given.get("valuesIds") or []
-        if not ids and not definition.custom_values:
-            return f"Parameter {definition.id} needs valuesIds from its dictionary"
-        bad = [v for v in ids if v not in allowed]
-        return f"Unknown dictionary value(s) {bad} for parameter {definition.id}" if bad else None
-    if definition.type in ("integer", "float"):
-        raw = list(given.get("values") or [])
-        if given.get("rangeValue"):
-            if not definition.range:
-                return f"Parameter {definition.id} is not a range parameter"
-            raw += [given["rangeValue"]["from"], given["rangeValue"]["to"]]
-        for item in raw:
-            try:
-                number = Decimal(str(item).replace(",", "."))
-            except ArithmeticError:
-                return f"'{item}' is not a number (parameter {definition.id})"
-            if definition.type == "integer" and number != number.to_integral_value():
-                return f"'{item}' is not an integer (parameter {definition.id})"
-            if not Decimal(str(definition.minimum)) <= number <= Decimal(str(definition.maximum)):
-                return (f"Value {item} of parameter {definition.id} must be between "
-                        f"{definition.minimum} and {definition.maximum}")
-        return None
-    for item in given.get("values") or []:
-        if len(str(item)) > definition.max_length:
-            return f"Value of parameter {definition.id} is longer than {definition.max_length} characters"
-    return None
-
-
-def _public_json(offer: Offer) -> dict:
-    return offer.to_json()
-
-
-def _operation_headers(ctx: Context, offer: Offer, operation: Operation) -> dict[str, str]:
-    base = ctx.world.config.public_base_url.rstrip("/")
-    return {"Location": f"{base}/sale/product-offers/{offer.id}/operations/{operation.id}",
-            "Retry-After": str(max(1, int(ctx.world.config.product_offer_operation_seconds)))}
-
-
-# ---- handlers -----------------------------------------------------------------------------------
-
-
-@endpoint(scope=WRITE, body="json")
-def create_offer(ctx: Context):
-    body = require_dict(ctx.body)
-    offer, operation = ctx.world.offers.create(ctx.seller_id, body, ctx.now)
-    if operation is not None:
-        return json_response(_public_json(offer), status=202, headers=_operation_headers(ctx, offer, operation))
-    return json_response(_public_json(offer), status=201)
-
-
-def _resource_limit(ctx: Context, resource: str, per_minute: int) -> None:
-    from .responses import rate_limited_resource
-
-    if not ctx.world.limiter.admit_resource(ctx.seller_id, resource, per_minute, ctx.now):
-        raise rate_limited_resource()
-
-
-@endpoint(scope=WRITE, body="json")
-def patch_offer(ctx: Context):
-    offer = ctx.world.offers.get_owned(ctx.path["offerId"], ctx.seller_id)
-    _resource_limit(ctx, "PATCH /sale/product-offers", ctx.world.config.limits.product_offer_patch_per_minute)
-    operation = ctx.world.offers.patch(offer, require_dict(ctx.body), ctx.now)
-    if operation is not None:
-        return json_response(_public_json(offer), status=202, headers=_operation_headers(ctx, offer, operation))
-    return json_response(_public_json(offer))
-
-
-@endpoint(scope=READ)
-def get_offer(ctx: Context):
-    offer = ctx.world.offers.get_owned(ctx.path["offerId"], ctx.seller_id)
-    _resource_limit(ctx, "GET /sale/product-offers", ctx.world.config.limits.product_offer_get_per_minute)
-    return json_response(_public_json(offer))
-
-
-@endpoint(scope=READ)
-def get_offer_parts(ctx: Context):
-    offer = ctx.world.offers.get_owned(ctx.path["offerId"], ctx.seller_id)
-    include = ctx.query_list("include")
-    if not include or not set(include) <= {"stock", "price"}:
-        raise ApiError(400, "VALIDATION_ERROR", "include must be one or more of: stock, price", path="include")
-    _resource_limit(ctx, "GET /sale/product-offers/parts",
-                    ctx.world.config.limits.product_offer_parts_per_minute)
-    data: dict[str, Any] = {"id": offer.id}
-    if "stock" in include:
-        data["stock"] = {"available": offer.available}
-    if "price" in include and offer.price is not None:
-        data["sellingMode"] = {"price": money(offer.price, offer.currency)}
-        if offer.additional_marketplaces:
-            data["additionalMarketplaces"] = {
-                mp: {"sellingMode": {"price": value["sellingMode"]["price"]}}
-                for mp, value in offer.additional_marketplaces.items() if value["sellingMode"].get("price")
-            }
-    return json_response(data)
-
-
-@endpoint(scope=READ)
-def get_operation(ctx: Context):
-    offer = ctx.world.offers.get_owned(ctx.path["offerId"], ctx.seller_id)
-    operation = ctx.world.offers.operations.get(ctx.path["operationId"])
-    if operation is None or operation.offer_id != offer.id:
-        raise not_found("operation")
-    if operation.done:
-        base = ctx.world.config.public_base_url.rstrip("/")
-        return empty_response(303, headers={"Location": f"{base}/sale/product-offers/{offer.id}"})
-    status = "IN_PROGRESS" if ctx.now > operation.started_at else "PENDING"
-    return json_response({"offer": {"id": offer.id},
-                          "operation": {"id": operation.id, "status": status,
-                                        "startedAt": iso(operation.started_at)}},
-                         status=202, headers={"Retry-After": "1"})
-
-
-@endpoint(scope=WRITE)
-def delete_offer(ctx: Context):
-    offer = ctx.world.offers.get_owned(ctx.path["offerId"], ctx.seller_id)
-    if offer.ever_published or offer.status != "INACTIVE":
-        raise ApiError(409, "OFFER_NOT_DRAFT", "Only drafts can be deleted", "Można usunąć tylko szkic oferty.")
-    del ctx.world.offers.offers[offer.id]
-    return empty_response(204)
-
-
-SORTS = {
-    "sellingMode.price.amount": lambda o: o.price or Decimal(0),
-    "stock.sold": lambda o: o.sold,
-    "stock.available": lambda o: o.available,
-}
-
-
-@endpoint(scope=READ)
-def list_offers(ctx: Context):
-    limits = ctx.world.config.limits
-    limit = ctx.query_int("limit", 20, 1, limits.offers_list_max_limit)
-    offset = ctx.query_int("offset", 0, 0, 9_999_999)
-    external_ids = ctx.query_list("external.id")
-    if len(external_ids) > limits.external_id_filter_max_values:
-        raise ApiError(422, "VALIDATION_ERROR",
-                       f"size must be between 0 and {limits.external_id_filter_max_values}", path="external.id")
-    offer_ids = set(ctx.query_list("offer.id"))
-    statuses = set(ctx.query_list("publication.status"))
-    formats = set(ctx.query_list("sellingMode.format"))
-    name = (ctx.query("name") or "").lower()
-    category_id = ctx.query("category.id")
-    gte, lte = ctx.query("sellingMode.price.amount.gte"), ctx.query("sellingMode.price.amount.lte")
-    try:
-        price_gte = Decimal(gte) if gte else None
-        price_lte = Decimal(lte) if lte else None
-    except ArithmeticError as exc:
-        raise ApiError(400, "VALIDATION_ERROR", "Invalid price filter") from exc
-    external_set = set(external_ids)
-    result = []
-    for offer in ctx.world.offers.offers.values():
-        if offer.seller_id != ctx.seller_id:
-            continue
-        if external_set and offer.external_id not in external_set:
-            continue
-        if offer_ids and offer.id not in offer_ids:
-            continue
-        if statuses and offer.status not in statuses:
-            continue
-        if formats and offer.selling_format not in formats:
-            continue
-        if name and name not in offer.name.lower():
-            continue
-        if category_id and offer.category_id != category_id:
-            continue
-        if price_gte is not None and (offer.price is None or offer.price < price_gte):
-            continue
-        if price_lte is not None and (offer.price is None or offer.price > price_lte):
-            continue
-        result.append(offer)
-    sort = ctx.query("sort")
-    if sort:
-        key = SORTS.get(sort.lstrip("-"))
-        if key is None:
-            raise ApiError(400, "VALIDATION_ERROR", "Unsupported sort", path="sort")
-        result.sort(key=key, reverse=sort.startswith("-"))
-    else:
-        result.sort(key=lambda o: (o.created_at, int(o.id)), reverse=True)
-    page = result[offset:offset + limit]
-    return json_response({"offers": [o.listing_json() for o in page], "count": len(page),
-                          "totalCount": len(result)})
-
-
-ROUTES = [
-    Route("/sale/product-offers", create_offer, methods=["POST"]),
-    Route("/sale/product-offers/{offerId}", get_offer, methods=["GET"]),
-    Route("/sale/product-offers/{offerId}", patch_offer, methods=["PATCH"]),
-    Route("/sale/product-offers/{offerId}/parts", get_offer_parts, methods=["GET"]),
-    Route("/sale/product-offers/{offerId}/operations/{operationId}", get_operation, methods=["GET"]),
-    Route("/sale/offers", list_offers, methods=["GET"]),
-    Route("/sale/offers/{offerId}", delete_offer, methods=["DELETE"]),
-]

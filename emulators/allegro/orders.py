@@ -17,7 +17,7 @@ from .pipeline import Context, endpoint, require_dict
 from .responses import ApiError, empty_response, json_response, not_found
 
 if TYPE_CHECKING:
-    from .offers import Offer
+    from .offer_model import Offer
     from .world import World
 
 READ = "allegro:api:orders:read"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import socket
 import threading
 import time
@@ -34,7 +35,7 @@ def running_emulator(config: EmulatorConfig | None = None,
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     base_url = f"http://127.0.0.1:{port}"
-    config = config or EmulatorConfig()
+    config = copy.deepcopy(config) if config is not None else EmulatorConfig()  # the caller's stays untouched
     config.public_base_url = base_url
     app = create_app(config, clock)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))

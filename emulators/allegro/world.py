@@ -14,10 +14,14 @@ from .accounts import Application, Seller, default_applications, default_sellers
 from .auth import Authority
 from .catalog_data import Catalog
 from .clock import FakeClock, RealClock
+from .commands import CommandStore
 from .config import EmulatorConfig
 from .faults import FaultInjector
 from .journals import Journal
 from .limits import RateLimiter
+from .offers import OfferStore
+from .orders import OrderStore
+from .simulation import BuyerSimulation
 
 
 class World:
@@ -30,11 +34,6 @@ class World:
 
     def reset(self) -> None:
         """Forget everything except the catalog and the configuration."""
-        from .commands import CommandStore
-        from .offers import OfferStore
-        from .orders import OrderStore
-        from .simulation import BuyerSimulation
-
         with self.lock:
             self.rng = random.Random(self.config.seed)
             self.applications: dict[str, Application] = {a.client_id: a for a in default_applications()}
@@ -96,19 +95,20 @@ class World:
             return self.authority.issue(client_id, seller.id if seller else None, granted)
 
     # ---- journals -----------------------------------------------------------------------------
-    def offer_journal(self, seller_id: str) -> Journal:
-        journal = self.offer_journals.get(seller_id)
+    @staticmethod
+    def _journal(journals: dict[str, Journal], seller_id: str, retention: float, base64_ids: bool) -> Journal:
+        journal = journals.get(seller_id)
         if journal is None:
-            journal = self.offer_journals[seller_id] = Journal(
-                self.config.lifetimes.offer_events_retention, base64_ids=True)
+            journal = journals[seller_id] = Journal(retention, base64_ids)
         return journal
 
+    def offer_journal(self, seller_id: str) -> Journal:
+        """Offer events: 24 h retention, opaque base64 ids."""
+        return self._journal(self.offer_journals, seller_id, self.config.lifetimes.offer_events_retention, True)
+
     def order_journal(self, seller_id: str) -> Journal:
-        journal = self.order_journals.get(seller_id)
-        if journal is None:
-            journal = self.order_journals[seller_id] = Journal(
-                self.config.lifetimes.order_events_retention, base64_ids=False)
-        return journal
+        """Order events: 60 days retention, numeric ids."""
+        return self._journal(self.order_journals, seller_id, self.config.lifetimes.order_events_retention, False)
 
     # ---- time ---------------------------------------------------------------------------------
     def now(self) -> float:

@@ -74,3 +74,51 @@ def test_running_emulator_serves_real_http_and_stops():
         raise AssertionError("server still running")
     except httpx.TransportError:
         pass
+
+
+def test_cli_serves_over_http_in_its_own_process():
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "emulators.allegro.server", "--port", str(port), "--seed", "2",
+                                "--fake-clock", "--log-level", "error"], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                state = httpx.get(f"http://127.0.0.1:{port}/__admin__/state", timeout=1).json()
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "emulator did not start"
+                time.sleep(0.1)
+        assert state["faultProfile"] == "none" and state["offers"] == 0
+        advanced = httpx.post(f"http://127.0.0.1:{port}/__admin__/clock/advance", json={"seconds": 5}).json()
+        assert advanced["now"] == state["now"] + 5
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_real_clock_run_completes_commands_without_waiting():
+    from emulators.allegro import EmulatorConfig
+
+    from .support import json_write, new_id
+
+    config = EmulatorConfig(command_completion_seconds=0)
+    with running_emulator(config) as emulator:
+        assert config.public_base_url != emulator.base_url  # the caller's config is not modified
+        token = emulator.world.token_for()["access_token"]
+        catalog = emulator.world.catalog
+        with api_client(emulator.base_url, token) as http:
+            offer = create_offer(http, catalog.unambiguous_eans()[0])
+            command_id = new_id()
+            body = {"modification": {"changeType": "FIXED", "value": 2},
+                    "offerCriteria": [{"type": "CONTAINS_OFFERS", "offers": [{"id": offer["id"]}]}]}
+            assert json_write(http, "PUT", f"/sale/offer-quantity-change-commands/{command_id}", body).is_success
+            report = http.get(f"/sale/offer-quantity-change-commands/{command_id}").json()
+            assert report["taskCount"]["success"] == 1

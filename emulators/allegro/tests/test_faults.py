@@ -88,3 +88,31 @@ def test_fault_profile_chosen_per_run_by_config(emu):
     emu.world.config.fault_profile = "flaky"
     emu.world.reset()
     assert emu.world.faults.profile_name == "flaky"
+
+
+def _outcomes(emu, token, profile: str, count: int = 60) -> list:
+    emu.world.config.fault_profile = profile
+    emu.world.config.slow_response_seconds = 0.01
+    emu.world.config.timeout_hang_seconds = 0.3
+    emu.world.reset()  # re-seeds the fault RNG
+    outcomes = []
+    with api_client(emu.base_url, emu.world.token_for("demo-seller")["access_token"]) as http:
+        for _ in range(count):
+            try:
+                outcomes.append(http.get("/me", timeout=0.15).status_code)
+            except httpx.TransportError as exc:
+                outcomes.append(type(exc).__name__)
+    return outcomes
+
+
+def test_a_run_under_a_profile_is_reproducible_over_http(emu, token):
+    first = _outcomes(emu, token, "chaos")
+    assert first == _outcomes(emu, token, "chaos")
+    assert {500, 503, 200} <= set(first)
+    assert any(isinstance(o, str) for o in first)  # dropped or timed out
+    emu.world.config.seed = 99
+    assert _outcomes(emu, token, "chaos") != first
+
+
+def test_empty_checkout_form_list_is_accepted_by_the_corrected_spec(client):
+    assert client.get("/order/checkout-forms").json() == {"checkoutForms": [], "count": 0, "totalCount": 0}

@@ -46,3 +46,9 @@ def test_unknown_path_is_allegro_404(emu, client):
     response = client.get("/sale/unknown-resource")
     assert response.status_code == 404
     assert response.json()["errors"][0]["userMessage"] == "Function not available. Contact the application author."
+
+
+def test_wrong_method_is_405_with_an_error_body(client):
+    response = client.post("/me", json={}, headers={"Content-Type": "application/vnd.allegro.public.v1+json"})
+    assert response.status_code == 405
+    assert response.json()["errors"][0]["code"] == "MethodNotAllowedException"

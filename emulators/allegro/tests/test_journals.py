@@ -91,3 +91,12 @@ def test_fault_profile_duplicates_and_reorders_events_reproducibly(emu, client, 
     assert first == again  # same seed, same faults
     assert len(first) > len(ids) and set(first) == set(ids)  # duplicates, nothing lost
     assert first != sorted(first, key=int)  # out of order
+
+
+def test_editing_a_live_offer_writes_offer_changed_but_drafts_stay_silent(emu, client, ean):
+    live = create_offer(client, ean, sku="LIVE")
+    draft = create_offer(client, ean, sku="DRAFT", status="INACTIVE")
+    for offer in (live, draft):
+        json_write(client, "PATCH", f"/sale/product-offers/{offer['id']}", {"name": "Koszulka zmieniona na lato"})
+    changed = _offer_events(client, type="OFFER_CHANGED")
+    assert [e["offer"]["id"] for e in changed] == [live["id"]]

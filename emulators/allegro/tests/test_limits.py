@@ -112,3 +112,14 @@ def test_admin_counters_over_http(emu, client):
     client.get("/me")
     counters = httpx.get(f"{emu.base_url}/__admin__/counters").json()
     assert counters["clients"]["magazynier-demo"]["served"] == 1
+
+
+def test_parts_have_twice_the_budget_of_full_reads(emu, client, ean):
+    limits = emu.world.config.limits
+    assert limits.product_offer_parts_per_minute == 2 * limits.product_offer_get_per_minute
+    limits.product_offer_parts_per_minute = 2
+    offer = create_offer(client, ean)["id"]
+    statuses = [client.get(f"/sale/product-offers/{offer}/parts", params={"include": "stock"}).status_code
+                for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert client.get(f"/sale/product-offers/{offer}").status_code == 200  # separate bucket

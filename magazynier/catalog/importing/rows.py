@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -125,8 +126,9 @@ Record = ProductRecord | VariantRecord | RowProblem
 class SkuRegistry:
     """The first row of every SKU / product key seen in a file.
 
-    Keys are stored as 8-byte blake2b digests (ints), so memory stays small and
-    does not hold the SKU strings.  Each entry also remembers what the key is.
+    Kept in a private temporary on-disk SQLite database (SQLite's empty file name: deleted when closed)
+    with a 2 MiB page cache, so memory stays flat however many SKUs a file has; keys are stored as
+    8-byte blake2b digests. Each entry also remembers what the key is.
     """
 
     SKU = 0  # a sellable SKU (simple product or variant)
@@ -134,19 +136,30 @@ class SkuRegistry:
     REJECTED_PARENT = 2  # a variable product whose row was rejected
 
     def __init__(self) -> None:
-        self._entries: dict[int, int] = {}
+        self._db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+        self._db.executescript(
+            "PRAGMA cache_size=-2048; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;"
+            "CREATE TABLE seen (digest INTEGER PRIMARY KEY, entry INTEGER NOT NULL);"
+        )
+        self._count = 0
 
     @staticmethod
     def _digest(key: str) -> int:
-        return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest())
+        return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+                              signed=True)
 
     def lookup(self, key: str) -> tuple[int, int] | None:
         """(first row, kind) or None when the key has not been seen."""
-        entry = self._entries.get(self._digest(key))
-        return None if entry is None else divmod(entry, 4)
+        found = self._db.execute("SELECT entry FROM seen WHERE digest = ?", (self._digest(key),)).fetchone()
+        return None if found is None else divmod(found[0], 4)
 
     def claim(self, key: str, row: int, kind: int = SKU) -> None:
-        self._entries.setdefault(self._digest(key), row * 4 + kind)
+        cursor = self._db.execute("INSERT OR IGNORE INTO seen (digest, entry) VALUES (?, ?)",
+                                  (self._digest(key), row * 4 + kind))
+        self._count += cursor.rowcount
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return self._count
+
+    def __del__(self) -> None:
+        self._db.close()
