@@ -42,7 +42,8 @@ from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 SPEC_ENV_VAR = "ALLEGRO_OPENAPI_SPEC"
-DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "reference" / "allegro-openapi.yaml"
+SHARED_DIR = Path(os.environ.get("MAGAZYNIER_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
+DEFAULT_SPEC_PATH = SHARED_DIR / "reference" / "allegro-openapi.yaml"
 API_HOST_URL = "https://api.allegro.pl"
 _REF_PREFIX = "#/components/schemas/"
 VENDOR_JSON_TYPES = ("application/vnd.allegro.public.v1+json", "application/vnd.allegro.beta.v1+json")

@@ -148,6 +148,16 @@ def buyer_cancel(world: World, request: Request, body: dict):
     world.buyer_cancel(request.path_params["formId"])
 
 
+@admin_route("/orders/{formId}/buyer-modify")
+def buyer_modify(world: World, request: Request, body: dict):
+    world.buyer_modify_order(request.path_params["formId"])
+
+
+@admin_route("/orders/{formId}/auto-cancel")
+def auto_cancel(world: World, request: Request, body: dict):
+    world.auto_cancel_order(request.path_params["formId"])
+
+
 @admin_route("/orders/{formId}/panel-cancel")
 def panel_cancel(world: World, request: Request, body: dict):
     world.panel_cancel_order(request.path_params["formId"])

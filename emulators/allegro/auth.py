@@ -117,6 +117,11 @@ class Authority:
     def issue(self, client_id: str, seller_id: str | None, scopes: tuple[str, ...]) -> dict:
         lifetimes = self.world.config.lifetimes
         now = self.now
+        cap = self.world.config.limits.tokens_per_user_per_hour
+        if cap is not None and seller_id is not None:
+            minted = self.world.limiter.count_resource(f"{client_id}:{seller_id}", "token issuance", now, 3600.0)
+            if minted >= cap:
+                raise AuthFailure(429, "too_many_requests", "Too many tokens issued for this user, try again later")
         jti = secrets.token_hex(16)
         payload = {"scope": list(scopes), "allegro_api": True, "iss": self.world.config.issuer,
                    "exp": int(now + lifetimes.access_token), "jti": jti, "client_id": client_id}
@@ -184,9 +189,10 @@ class Authority:
         grace = self.world.config.lifetimes.refresh_token_grace
         if record.first_used_at is not None and now > record.first_used_at + grace:
             raise AuthFailure(400, "invalid_grant", "Invalid refresh token")
+        tokens = self.issue(app.client_id, record.seller_id, record.scopes)  # may be refused (429)
         if record.first_used_at is None:
             record.first_used_at = now
-        return self.issue(app.client_id, record.seller_id, record.scopes)
+        return tokens
 
     def _exchange_code(self, app: Application, params: dict[str, str]) -> dict:
         code = params.get("code")

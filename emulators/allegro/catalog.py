@@ -60,7 +60,16 @@ def matching_categories(ctx: Context):
     return json_response({"matchingCategories": [_suggestion_node(catalog, c.id) for c in catalog.matching(name)]})
 
 
-@endpoint(scope="allegro:api:sale:offers:read")
+def _products_leaky_bucket(world, token) -> float:
+    """Allegro slows /sale/products down for a user after a burst (thresholds undisclosed: opt-in)."""
+    limits = world.config.limits
+    if limits.products_fast_calls_per_minute is None or token.seller_id is None:
+        return 0.0
+    before = world.limiter.count_resource(token.seller_id, "GET /sale/products", world.clock.now())
+    return limits.products_slowdown_seconds if before >= limits.products_fast_calls_per_minute else 0.0
+
+
+@endpoint(scope="allegro:api:sale:offers:read", delay=_products_leaky_bucket)
 def search_products(ctx: Context):
     phrase = ctx.query("phrase")
     mode = ctx.query("mode")
@@ -81,7 +90,7 @@ def search_products(ctx: Context):
     return json_response(data)
 
 
-@endpoint(scope="allegro:api:sale:offers:read")
+@endpoint(scope="allegro:api:sale:offers:read", delay=_products_leaky_bucket)
 def get_product(ctx: Context):
     product = ctx.world.catalog.products.get(ctx.path["productId"])
     if product is None:

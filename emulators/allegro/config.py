@@ -25,6 +25,12 @@ class Limits:
     invoices_per_order: int = 10
     offer_max_stock: int = 99_999
     offer_max_images: int = 16
+    # Undisclosed on Allegro, so off (None / 0) unless a test or demo opts in:
+    # the /sale/products leaky bucket: after this many calls per minute per seller, answers slow down
+    products_fast_calls_per_minute: int | None = None
+    products_slowdown_seconds: float = 0.0
+    # per seller and client id: token issuances (code/device/refresh) per hour before 429
+    tokens_per_user_per_hour: int | None = None
 
 
 @dataclass

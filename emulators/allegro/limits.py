@@ -66,6 +66,7 @@ class RateLimiter:
         self.limits = limits
         self.clients: dict[str, ClientUsage] = {}
         self.sellers: dict[str, SellerUsage] = {}
+        self.soft: dict[tuple[str, str], SlidingWindow] = {}
 
     # ---- per client id ------------------------------------------------------------------------
     def admit_client(self, client_id: str, now: float) -> bool:
@@ -123,6 +124,15 @@ class RateLimiter:
             return False
         window.add(now)
         return True
+
+    def count_resource(self, key: str, resource: str, now: float, window: float = MINUTE) -> int:
+        """Record one call and return how many calls the window held before it (for soft limits)."""
+        counter = self.soft.get((key, resource))
+        if counter is None:
+            counter = self.soft[(key, resource)] = SlidingWindow(window)
+        before = counter.total(now)
+        counter.add(now)
+        return before
 
     # ---- counters -----------------------------------------------------------------------------
     def counters(self) -> dict:

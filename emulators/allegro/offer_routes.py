@@ -76,7 +76,7 @@ def get_offer_parts(ctx: Context):
         if offer.additional_marketplaces:
             data["additionalMarketplaces"] = {
                 mp: {"sellingMode": {"price": value["sellingMode"]["price"]}}
-                for mp, value in offer.additional_marketplaces.items() if value["sellingMode"].get("price")
+                for mp, value in offer.additional_marketplaces.items() if value["sellingMode"]
             }
     return json_response(data)
 

@@ -338,12 +338,12 @@ class OfferStore:
             services = body.get("afterSalesServices")
             offer.after_sales = {k: ref(v) for k, v in services.items() if ref(v)} if services else None
         if "additionalMarketplaces" in body:
-            offer.additional_marketplaces = {
-                mp: {"sellingMode": {"format": offer.selling_format,
-                                     "price": (value.get("sellingMode") or {}).get("price")},
-                     "publication": {"state": "APPROVED", "refusalReasons": []}}
-                for mp, value in (body.get("additionalMarketplaces") or {}).items()
-            }
+            offer.additional_marketplaces = {}
+            for marketplace, value in (body.get("additionalMarketplaces") or {}).items():
+                price = ((value or {}).get("sellingMode") or {}).get("price")
+                selling = {"format": offer.selling_format, "price": price} if price else None
+                offer.additional_marketplaces[marketplace] = {
+                    "sellingMode": selling, "publication": {"state": "APPROVED", "refusalReasons": []}}
         for key in PLAIN_FIELDS:
             if key in body:
                 if body[key] is None:
@@ -353,6 +353,9 @@ class OfferStore:
         for key in REFERENCE_FIELDS:
             if key in body:
                 offer.extras[key] = ref(body[key])
+        if "discounts" in body:
+            price_list = ref((body.get("discounts") or {}).get("wholesalePriceList"))
+            offer.extras["discounts"] = {"wholesalePriceList": price_list}
         offer.validation_errors = self._soft_validation(offer)
         offer.validated_at = now
 

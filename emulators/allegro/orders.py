@@ -190,8 +190,20 @@ class OrderStore:
         form.touch(now)
         self.emit(form, stage, now)
 
-    def cancel(self, form: CheckoutForm, now: float, by_buyer: bool) -> None:
-        """Buyer cancellation (event BUYER_CANCELLED) or seller's cancellation in the panel (no event)."""
+    def buyer_modify(self, form: CheckoutForm, now: float) -> None:
+        """The buyer changes the delivery address of an unpaid order (event BUYER_MODIFIED)."""
+        if form.status not in ("BOUGHT", "FILLED_IN"):
+            raise ValueError("only unpaid orders can be modified by the buyer")
+        city, post_code = self.world.rng.choice(CITIES)
+        address = form.delivery["address"]
+        address.update({"city": city, "zipCode": post_code, "modifiedAt": iso(now),
+                        "street": f"ul. Lipowa {self.world.rng.randrange(1, 90)}"})
+        form.touch(now)
+        self.emit(form, "BUYER_MODIFIED", now)
+
+    def cancel(self, form: CheckoutForm, now: float, by_buyer: bool, event: str = "BUYER_CANCELLED") -> None:
+        """Buyer cancellation (event BUYER_CANCELLED), automatic cancellation of an unpaid order
+        (AUTO_CANCELLED) or the seller's cancellation in the panel (no event)."""
         form.status = "CANCELLED"
         form.fulfillment = "CANCELLED"
         form.touch(now)
@@ -201,7 +213,7 @@ class OrderStore:
                 offer.sold -= line["quantity"]
                 self.world.offers.set_stock(offer, offer.available + line["quantity"], now, emit=by_buyer)
         if by_buyer:
-            self.emit(form, "BUYER_CANCELLED", now)
+            self.emit(form, event, now)
 
     def owned(self, form_id: str, seller_id: str) -> CheckoutForm:
         form = self.forms.get(form_id)

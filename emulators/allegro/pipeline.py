@@ -6,6 +6,7 @@ Handlers are plain functions called with the world lock held; they return a Resp
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -92,9 +93,11 @@ def endpoint(
     media_type: str = PUBLIC_V1,
     body: str | None = None,
     error_media_type: str | None = None,
+    delay: Callable[[World, AccessToken], float] | None = None,
 ) -> Callable[[Callable[[Context], Response]], Callable[[Request], Any]]:
     """Wrap a handler. ``body`` is None, "json" or "pdf"; ``error_media_type`` overrides the content
-    type of 4xx answers where Allegro's spec declares a different one (e.g. the offer journal)."""
+    type of 4xx answers where Allegro's spec declares a different one (e.g. the offer journal);
+    ``delay`` (called under the lock) returns seconds to wait before answering (soft throttling)."""
 
     def decorate(handler: Callable[[Context], Response]):
         async def run(request: Request) -> Response:
@@ -119,6 +122,11 @@ def endpoint(
                     raw = await request.body()
                     data = parse_json_body(raw) if body == "json" else raw
                 world.tick()
+                if delay is not None:
+                    with world.lock:
+                        seconds = delay(world, token)
+                    if seconds > 0:
+                        await asyncio.sleep(seconds)
                 with world.lock:
                     return handler(Context(request, world, token, world.clock.now(), data))
             except (ApiError, AuthFailure) as error:

@@ -145,6 +145,19 @@ class World:
         with self.lock:
             self.orders.cancel(self.orders.forms[form_id], self.clock.now(), by_buyer=True)
 
+    def buyer_modify_order(self, form_id: str) -> None:
+        """The buyer changes the delivery address of an unpaid order (BUYER_MODIFIED)."""
+        with self.lock:
+            self.orders.buyer_modify(self.orders.forms[form_id], self.clock.now())
+
+    def auto_cancel_order(self, form_id: str) -> None:
+        """Allegro cancels an unpaid order by itself (AUTO_CANCELLED)."""
+        with self.lock:
+            form = self.orders.forms[form_id]
+            if form.status == "READY_FOR_PROCESSING":
+                raise ValueError("paid orders are not cancelled automatically")
+            self.orders.cancel(form, self.clock.now(), by_buyer=True, event="AUTO_CANCELLED")
+
     def panel_cancel_order(self, form_id: str) -> None:
         """The seller cancels in the Allegro panel: the form changes, no event is written."""
         with self.lock:

@@ -75,3 +75,14 @@ def test_catalog_is_deterministic_per_seed():
     assert Catalog(7).products_by_ean.keys() == Catalog(7).products_by_ean.keys()
     assert Catalog(7).products_by_ean.keys() != Catalog(8).products_by_ean.keys()
     assert Catalog(7).categories.keys() == Catalog(8).categories.keys()
+
+
+def test_parameters_of_every_category_kind_conform(emu, client):
+    catalog = emu.world.catalog
+    one_leaf_per_kind = {}
+    for category in catalog.categories.values():
+        if category.leaf:
+            one_leaf_per_kind.setdefault(category.kind, category.id)
+    assert len(one_leaf_per_kind) >= 7
+    for category_id in one_leaf_per_kind.values():  # the client's hook validates each answer
+        assert client.get(f"/sale/categories/{category_id}/parameters").json()["parameters"]

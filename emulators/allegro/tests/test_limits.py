@@ -123,3 +123,40 @@ def test_parts_have_twice_the_budget_of_full_reads(emu, client, ean):
                 for _ in range(3)]
     assert statuses == [200, 200, 429]
     assert client.get(f"/sale/product-offers/{offer}").status_code == 200  # separate bucket
+
+
+def test_product_search_slows_down_after_a_burst_when_enabled(emu, client):
+    import time
+
+    limits = emu.world.config.limits
+    limits.products_fast_calls_per_minute, limits.products_slowdown_seconds = 3, 0.25
+    durations = []
+    for _ in range(4):
+        started = time.monotonic()
+        assert client.get("/sale/products", params={"phrase": "bluza"}).status_code == 200
+        durations.append(time.monotonic() - started)
+    assert max(durations[:3]) < 0.2 <= durations[3]
+    emu.clock.advance(60)
+    started = time.monotonic()
+    client.get("/sale/products", params={"phrase": "bluza"})
+    assert time.monotonic() - started < 0.2
+
+
+def test_token_issuance_cap_per_user_when_enabled(emu):
+    import httpx
+
+    from .support import basic
+
+    emu.world.config.limits.tokens_per_user_per_hour = 2
+    first = emu.world.token_for("demo-seller")
+    refresh = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    answer = httpx.post(f"{emu.base_url}/auth/oauth/token", params=refresh, headers=basic())
+    assert answer.status_code == 200
+    newest = answer.json()["refresh_token"]
+    answer = httpx.post(f"{emu.base_url}/auth/oauth/token", params=refresh, headers=basic())
+    assert answer.status_code == 429 and answer.json()["error"] == "too_many_requests"
+    emu.world.token_for("second-seller")  # other users are not affected
+    emu.clock.advance(3600)
+    later = httpx.post(f"{emu.base_url}/auth/oauth/token", params={
+        "grant_type": "refresh_token", "refresh_token": newest}, headers=basic())
+    assert later.status_code == 200

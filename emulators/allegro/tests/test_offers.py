@@ -175,3 +175,32 @@ def test_repeated_create_makes_a_second_offer(emu, client, ean):
     first, second = create_offer(client, ean, sku="SAME"), create_offer(client, ean, sku="SAME")
     assert first["id"] != second["id"]
     assert client.get("/sale/offers", params={"external.id": "SAME"}).json()["totalCount"] == 2
+
+
+def test_rich_offer_round_trips_through_the_spec(emu, client, ean):
+    """Many optional request fields at once; the hook validates request and response strictly."""
+    extra = {
+        "name": "Koszulka bawełniana czarna rozmiar M",
+        "description": {"sections": [{"items": [{"type": "TEXT", "content": "<p>Miękka bawełna.</p>"}]}]},
+        "location": {"countryCode": "PL", "province": "MAZOWIECKIE", "city": "Warszawa", "postCode": "00-001"},
+        "payments": {"invoice": "VAT"},
+        "delivery": {"handlingTime": "PT24H", "shippingRates": {"name": "Cennik standardowy"}},
+        "afterSalesServices": {"returnPolicy": {"name": "Zwroty 14 dni"}, "impliedWarranty": {"name": "Rękojmia"}},
+        "additionalMarketplaces": {"allegro-cz": {"sellingMode": {"price": {"amount": "55.00", "currency": "CZK"}}}},
+        "discounts": {"wholesalePriceList": {"name": "Hurt"}},
+        "contact": {"name": "Biuro"},
+        "b2b": {"buyableOnlyByBusiness": False},
+        "parameters": [{"id": "17", "valuesIds": ["17_1"]}, {"id": "18", "values": ["100% bawełna"]}],
+        "language": "pl-PL",
+        "messageToSellerSettings": {"mode": "OPTIONAL", "hint": "Napisz rozmiar"},
+    }
+    response = json_write(client, "POST", "/sale/product-offers", offer_body(ean, **extra))
+    assert response.status_code == 201, response.text
+    offer = response.json()
+    assert offer["afterSalesServices"]["returnPolicy"]["id"]
+    assert offer["discounts"]["wholesalePriceList"]["id"]
+    assert offer["additionalMarketplaces"]["allegro-cz"]["sellingMode"]["price"]["currency"] == "CZK"
+    parts = client.get(f"/sale/product-offers/{offer['id']}/parts", params={"include": "price"}).json()
+    assert parts["additionalMarketplaces"]["allegro-cz"]["sellingMode"]["price"]["amount"] == "55.00"
+    cleared = json_write(client, "PATCH", f"/sale/product-offers/{offer['id']}", {"messageToSellerSettings": None})
+    assert "messageToSellerSettings" not in cleared.json() and cleared.json()["location"]["city"] == "Warszawa"

@@ -137,3 +137,21 @@ def test_buyers_purchase_at_a_rate_driven_by_the_clock(emu, client, ean):
     emu.world.simulation.stop()
     emu.clock.advance(60)
     assert client.get("/order/checkout-forms").json()["totalCount"] == 30
+
+
+def test_buyer_modification_and_automatic_cancellation_are_journaled(emu, client, ean):
+    offer = create_offer(client, ean, stock=5)
+    form_id = emu.world.purchase(offer["id"], 1, stage="FILLED_IN")
+    before = _form(client, form_id)
+    emu.world.buyer_modify_order(form_id)
+    after = _form(client, form_id)
+    assert after["revision"] != before["revision"] and after["delivery"]["address"]["modifiedAt"]
+    emu.world.auto_cancel_order(form_id)
+    assert _form(client, form_id)["status"] == "CANCELLED"
+    types = [e["type"] for e in client.get("/order/events").json()["events"]]
+    assert types[-2:] == ["BUYER_MODIFIED", "AUTO_CANCELLED"]
+    paid = emu.world.purchase(offer["id"], 1)
+    import pytest
+
+    with pytest.raises(ValueError):
+        emu.world.auto_cancel_order(paid)
