@@ -33,7 +33,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="pl-PL", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
@@ -56,7 +56,12 @@ def test_login_rejects_a_wrong_password_then_lets_the_owner_in(page, live_server
 
     page.wait_for_selector("h1:has-text('Start')")
     assert page.locator("nav a", has_text="Produkty").is_visible()
-    assert page.locator("html").get_attribute("lang") == "pl"
+    assert page.locator("html").get_attribute("lang") == "pl"  # Polish first, even for an English browser
+
+    page.click(".lang button[value=en]")
+    page.wait_for_selector("nav a:has-text('Products')")
+    page.reload()
+    assert page.locator("html").get_attribute("lang") == "en"  # the choice is remembered
 
 
 def test_import_form_shows_progress_then_the_error_report(page, live_server, owner, tmp_path):

@@ -127,6 +127,11 @@ def test_audit_page_and_csv_export(owner_client, sample_csv, run_on_commit):
     assert len(rows) == 17 and export["Content-Disposition"].endswith('.csv"')
 
 
+def test_polish_is_the_default_whatever_the_browser_prefers(owner_client):
+    page = owner_client.get(reverse("panel:products"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="pl"' in page and "Produkty" in page
+
+
 def test_the_panel_switches_to_english(owner_client):
     response = owner_client.post(reverse("set_language"), {"language": "en", "next": reverse("panel:products")})
     assert response.status_code == 302
