@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -14,7 +15,7 @@ DATA_DIR = config.data_dir()
 SECRET_KEY = config.secret_key()
 DEBUG = config.flag("MAGAZYNIER_DEBUG")
 ALLOWED_HOSTS = [
-    h.strip() for h in config.os.environ.get("MAGAZYNIER_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
+    h.strip() for h in os.environ.get("MAGAZYNIER_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
     if h.strip()
 ]
 

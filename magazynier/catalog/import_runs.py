@@ -110,11 +110,7 @@ def estimate_rows(path: Path) -> int | None:
 def run_import(request: ImportRequest, parsed: ParsedFile, *, user=None,
                on_problem: Callable[[RowProblem], None] | None = None,
                on_progress: Callable[[int], None] | None = None) -> ImportSummary:
-    warehouse = default_warehouse(request.warehouse_code) if not request.dry_run or request.warehouse_code else None
-    if request.dry_run and warehouse is None:
-        from magazynier.inventory.models import Warehouse
-
-        warehouse = Warehouse.objects.filter(is_active=True).order_by("id").first()
+    warehouse = default_warehouse(request.warehouse_code, create=not request.dry_run)
     return import_catalog(
         parsed.records(), warehouse=warehouse, dry_run=request.dry_run, user=user,
         reference=request.reference or f"import {request.source_name}"[:200],

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from magazynier.catalog.importing.rows import ProductRecord, RowProblem, VariantRecord
@@ -57,21 +57,26 @@ class ImportSummary:
             self.warnings += 1
         self.problems_by_code[problem.code] = self.problems_by_code.get(problem.code, 0) + 1
 
+    def restore(self, snapshot: dict) -> None:
+        """Undo the counting of an attempt the database rolled back."""
+        self.__dict__.update(snapshot)
+
     def as_dict(self) -> dict:
         data = dict(self.__dict__)
         data["problems_by_code"] = dict(self.problems_by_code)
         return data
 
 
-def default_warehouse(code: str | None = None) -> Warehouse:
-    """The warehouse stock goes to when a row names none: the given code, the only one, or a new 'glowny'."""
+def default_warehouse(code: str | None = None, *, create: bool = True) -> Warehouse | None:
+    """The warehouse stock goes to when a row names none: the given code, the first active one, or a new
+    'glowny' (None instead when `create` is off, e.g. in a dry run, which writes nothing)."""
     if code:
         try:
             return Warehouse.objects.get(code=code)
         except Warehouse.DoesNotExist:
             raise StockError(f"warehouse {code!r} does not exist; create it first or pick another") from None
     existing = Warehouse.objects.filter(is_active=True).order_by("id").first()
-    if existing:
+    if existing or not create:
         return existing
     return Warehouse.objects.get_or_create(code=DEFAULT_WAREHOUSE_CODE, defaults={"name": DEFAULT_WAREHOUSE_NAME})[0]
 
@@ -140,6 +145,11 @@ class CatalogWriter:
         self._tags: dict[str, Tag] = {}
         self._warehouses: dict[str, Warehouse | None] = {}
         self._virtual_products: set[str] = set()  # dry run: keys that would have been created
+
+    def forget_created(self) -> None:
+        """After a rollback: cached categories and tags created inside it no longer exist."""
+        self._categories.clear()
+        self._tags.clear()
 
     # ----- lookups with caches (bounded by the number of categories/tags/warehouses, not rows)
     def _category(self, path: tuple[str, ...]) -> Category | None:
@@ -405,26 +415,32 @@ def import_catalog(
         if dry_run:
             writer.write_batch(batch, emit)
             continue
-        counts, held = summary.as_dict(), []
-        try:
-            with transaction.atomic():
-                writer.write_batch(batch, held.append)
-        except (DatabaseError, StockError):
-            summary.__dict__.update(counts)  # the failed attempt wrote nothing, so it counts nothing
+        if _attempt(writer, batch, emit) is not None:
             _write_row_by_row(writer, batch, emit)
-        else:
-            for problem in held:
-                emit(problem)
     if on_progress:
         on_progress(summary.rows)
     return summary
 
 
+def _attempt(writer: CatalogWriter, records: list[Record], emit) -> Exception | None:
+    """Write records in one transaction. On a database refusal nothing is written, nothing is counted, no
+    problem is reported and the refusal is returned; otherwise the records' problems are reported."""
+    snapshot, held = writer.summary.as_dict(), []
+    try:
+        with transaction.atomic():
+            writer.write_batch(records, held.append)
+    except (DatabaseError, StockError) as exc:
+        writer.summary.restore(snapshot)
+        writer.forget_created()
+        return exc
+    for problem in held:
+        emit(problem)
+    return None
+
+
 def _write_row_by_row(writer: CatalogWriter, batch: list[Record], emit) -> None:
     """A batch failed as a whole: write each product with its variants in its own transaction so that only
     the rows at fault are reported and everything else still imports."""
-    writer._categories.clear()  # ids created inside the rolled-back batch are gone
-    writer._tags.clear()
     groups: list[list[Record]] = []
     for rec in batch:
         if isinstance(rec, ProductRecord) or not groups:
@@ -432,18 +448,10 @@ def _write_row_by_row(writer: CatalogWriter, batch: list[Record], emit) -> None:
         else:
             groups[-1].append(rec)
     for group in groups:
-        counts, held = writer.summary.as_dict(), []
-        try:
-            with transaction.atomic():
-                writer.write_batch(group, held.append)
-        except (IntegrityError, DatabaseError, StockError) as exc:
-            writer.summary.__dict__.update(counts)
-            first = group[0]
+        refusal = _attempt(writer, group, emit)
+        if refusal is not None:
             emit(RowProblem(
-                row=first.row, column=None, code="database_rejected", value=None,
-                message=f"Baza danych odrzuciła ten wiersz ({type(exc).__name__}: {str(exc)[:120]}); "
+                row=group[0].row, column=None, code="database_rejected", value=None,
+                message=f"Baza danych odrzuciła ten wiersz ({type(refusal).__name__}: {str(refusal)[:120]}); "
                         "popraw dane i zaimportuj plik ponownie.",
             ))
-        else:
-            for problem in held:
-                emit(problem)
