@@ -53,3 +53,16 @@ def owner_client(client, owner):
 def run_on_commit(django_capture_on_commit_callbacks):
     """Run the after-commit callbacks (e.g. queued Huey tasks, immediate in tests) of the block."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def allegro_requests_conform_to_the_spec():
+    """Every request our Allegro client sends, and every answer it gets, is checked against Allegro's
+    OpenAPI spec (openapi-core, strict): a non-conforming exchange fails the test that made it."""
+    from conformance.allegro_openapi import httpx_response_hook
+    from magazynier.core.http import add_response_hook, remove_response_hook
+
+    hook = httpx_response_hook()
+    add_response_hook("allegro", hook)
+    yield
+    remove_response_hook("allegro", hook)

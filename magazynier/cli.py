@@ -158,6 +158,32 @@ def cmd_emulator(args) -> int:
     return 0
 
 
+def cmd_allegro(args) -> int:
+    _django()
+    _migrate()
+    from magazynier.channels.allegro_cli import run
+
+    return run(args)
+
+
+def cmd_keys(args) -> int:
+    """Encryption keys for tokens and personal data at rest."""
+    _django()
+    from magazynier.core import crypto
+
+    if args.action == "new":
+        print(crypto.new_key())
+        return 0
+    if args.action == "add":
+        crypto.add_key_file_key()
+        print("A new key was put first in the key file. Run `magazynier keys rotate` to re-encrypt with it.")
+        return 0
+    _migrate()
+    n = crypto.rotate_all()
+    print(f"Re-encrypted {n} values with the newest key. Older keys may now be removed.")
+    return 0
+
+
 # ---------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -220,6 +246,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--csv", metavar="FILE", help="write the full audit to a CSV file (`-` for stdout)")
     sp.add_argument("--all", action="store_true", help="list ready products too")
     sp.add_argument("--limit", type=int, default=50, help="products to list on screen (default 50)")
+
+    from magazynier.channels.allegro_cli import add_parser as add_allegro
+
+    add_allegro(sub, lambda name, _func, help_text: add(name, cmd_allegro, help_text))
+
+    sp = add("keys", cmd_keys, "Encryption keys for tokens and personal data: `new` prints a fresh key, `add` "
+                               "puts one first in the key file, `rotate` re-encrypts everything with the newest.")
+    sp.add_argument("action", choices=["new", "add", "rotate"])
 
     sp = add("emulator", cmd_emulator, "Run a built-in emulator of an external service (for demos and tests). "
                                        "Options go to the emulator: magazynier emulator allegro --help")

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "magazynier.accounts",
     "magazynier.catalog",
     "magazynier.inventory",
+    "magazynier.channels",
+    "magazynier.notifications",
     "magazynier.panel",
 ]
 
@@ -131,5 +133,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "huey": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "huey": {"level": "INFO"},
+        # one line per HTTP request or pool checkout would drown real problems (and URLs carry SKUs)
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        "psycopg.pool": {"level": "WARNING"},
+        "filelock": {"level": "WARNING"},
+    },
 }

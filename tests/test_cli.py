@@ -139,3 +139,108 @@ def test_emulator_command_serves_allegro_until_stopped(env):
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=15)
+
+
+SELLER_FIXES = """
+import django, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "magazynier.settings")
+django.setup()
+from magazynier.catalog.models import Product, ResponsibleProducer
+from magazynier.inventory.actions import set_stock
+from magazynier.catalog.importers import default_warehouse
+producer = ResponsibleProducer.objects.create(name="Woo Sp. z o.o.", street="Prosta 1", postal_code="00-001",
+                                              city="Warszawa", email="gpsr@example.com")
+Product.objects.update(responsible_producer=producer, brand="Woo", safety_information="Prać w 30 stopniach.")
+for product in Product.objects.all():
+    product.attributes = {**product.attributes, "Size": "M"}
+    product.save()
+    for variant in product.variants.all():
+        set_stock(variant.pk, default_warehouse().pk, 5, reason="stocktake")
+"""
+
+
+def test_allegro_from_a_fresh_install_to_live_offers(env, sample_csv):
+    """Issue 4's walk-through: connect by device flow, map categories, dry run, publish a scope, run again."""
+    port = _free_port()
+    env = {**env, "COLUMNS": "200"}  # rich tables on one line each
+    emulator = subprocess.Popen([*MAGAZYNIER, "emulator", "allegro", "--port", str(port)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/__admin__/state")
+        assert cli(env, "import", "products", str(sample_csv), "--quiet").returncode == 0
+        fixes = subprocess.run([sys.executable, "-c", SELLER_FIXES], env=env, capture_output=True, text=True)
+        assert fixes.returncode == 0, fixes.stderr
+        connect = cli(env, "allegro", "connect", "--environment", "emulator", "--emulator-url",
+                      f"http://127.0.0.1:{port}", "--client-id", "magazynier-demo", "--client-secret-stdin",
+                      "--approve-as", "demo-seller", input_text="magazynier-demo-secret\n")
+        assert connect.returncode == 0, connect.stdout + connect.stderr
+        assert "skojarz-aplikacje" in connect.stdout and "demo-seller" in connect.stdout
+        assert "magazynier-demo-secret" not in connect.stdout + connect.stderr
+        status = cli(env, "allegro", "status")
+        assert "demo-seller" in status.stdout and "wyłączone" in status.stdout
+
+        mapped = cli(env, "allegro", "categories", "map", "Clothing > Tshirts", "1066")
+        assert mapped.returncode == 0 and "Koszulki" in mapped.stdout, mapped.stdout + mapped.stderr
+        fixed = cli(env, "allegro", "categories", "set", "Clothing > Tshirts", "Marka=inna marka")
+        assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+
+        plan = cli(env, "allegro", "offers", "plan", "category:Clothing > Tshirts")
+        assert plan.returncode == 0, plan.stdout + plan.stderr
+        assert "nic nie zostało wysłane" in plan.stdout and "Nowe: " in plan.stdout
+        state = _json(f"http://127.0.0.1:{port}/__admin__/counters")
+        assert state["offersCreated"] == 0
+
+        apply = cli(env, "allegro", "offers", "apply", "category:Clothing > Tshirts", "sku:woo-long-sleeve-tee",
+                    "--yes", timeout=300)
+        assert apply.returncode == 0, apply.stdout + apply.stderr
+        assert "Utworzono 1," in apply.stdout and "wystawiono 1," in apply.stdout
+        again = cli(env, "allegro", "offers", "apply", "category:Clothing > Tshirts", "sku:woo-long-sleeve-tee",
+                    "--yes")
+        assert "Utworzono 0," in again.stdout and "wystawiono 0," in again.stdout
+        assert _json(f"http://127.0.0.1:{port}/__admin__/counters")["offersCreated"] == 1
+        offers = _seller_offers(port, "woo-long-sleeve-tee")
+        assert [o["publication"]["status"] for o in offers] == ["ACTIVE"]
+    finally:
+        emulator.send_signal(signal.SIGINT)
+        emulator.wait(timeout=20)
+
+
+def _seller_offers(port: int, sku: str) -> list[dict]:
+    """Ask the emulator's API directly (as Allegro's panel would show it), not magazynier."""
+    import json
+
+    mint = urllib.request.Request(f"http://127.0.0.1:{port}/__admin__/tokens", method="POST",
+                                  data=json.dumps({"seller": "demo-seller"}).encode(),
+                                  headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(mint, timeout=5) as response:  # noqa: S310 - loopback
+        token = json.loads(response.read())["access_token"]
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/sale/offers?external.id={sku}",
+        headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.allegro.public.v1+json",
+                 "User-Agent": "TestSuite/1.0.0 (+https://example.com)"})
+    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
+        return json.loads(response.read())["offers"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(url: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)  # noqa: S310 - loopback
+            return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not come up")
+
+
+def _json(url: str):
+    import json
+
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
+        return json.loads(response.read())

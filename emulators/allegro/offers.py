@@ -134,8 +134,9 @@ class OfferStore:
         if "stock" not in body:
             raise ApiError(422, "VALIDATION_ERROR", "stock is required", "Podaj liczbę sztuk.", "stock")
         product_set, products, product_images = self._resolve_product_set(body.get("productSet"))
-        category_id = (body.get("category") or {}).get("id") or (products[0].category_id if products else None)
-        name = body.get("name") or (products[0].name[:75] if products else None)
+        catalog_product = next((p for p in products if p is not None), None)
+        category_id = (body.get("category") or {}).get("id") or (catalog_product.category_id if catalog_product else None)
+        name = body.get("name") or (catalog_product.name[:75] if catalog_product else None)
         if not category_id:
             raise ApiError(422, "CATEGORY_MISMATCH", "Category is required", "Wybierz kategorię.", "category.id")
         if not name:

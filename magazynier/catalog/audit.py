@@ -50,10 +50,11 @@ class AuditSummary:
     total: int
     ready: int
     blockers: Counter  # code -> number of products it blocks
+    labels: dict = field(default_factory=dict)  # code -> label of the checks that ran
 
     @property
     def top_blockers(self) -> list[tuple[str, str, int]]:
-        return [(code, CHECK_LABELS[code], n) for code, n in self.blockers.most_common()]
+        return [(code, self.labels.get(code, code), n) for code, n in self.blockers.most_common()]
 
 
 def _offer_title(product: Product, variant: Variant) -> str:
@@ -133,7 +134,11 @@ def check_variants(product: Product, variants: list[Variant]) -> Iterator[Blocke
         yield Blocker("variants", _("No variant with a SKU — there is nothing to sell."))
 
 
-CHECKS: list[tuple[str, str, Callable[[Product, list[Variant]], Iterable[Blocker]]]] = [
+Check = tuple[str, str, Callable[[Product, list[Variant]], Iterable[Blocker]] | None]
+
+# The catalog's own checks. Channels add theirs (e.g. Allegro category mapping and required parameters, see
+# channels.readiness) by passing `checks=CHECKS + their_checks` — the catalog never imports a channel.
+CHECKS: list[Check] = [
     ("variants", _("Variant with SKU"), check_variants),
     ("ean", _("EAN/GTIN"), check_ean),
     ("images", _("Image"), check_images),
@@ -148,10 +153,10 @@ CHECKS: list[tuple[str, str, Callable[[Product, list[Variant]], Iterable[Blocker
 CHECK_LABELS = {code: label for code, label, _fn in CHECKS}
 
 
-def audit_product(product: Product) -> ProductAudit:
+def audit_product(product: Product, checks: list[Check] = CHECKS) -> ProductAudit:
     variants = list(product.variants.all())
     result = ProductAudit(product.pk, product.key, product.name)
-    for _code, _label, check in CHECKS:
+    for _code, _label, check in checks:
         if check is not None:
             result.blockers.extend(check(product, variants))
     return result
@@ -165,18 +170,19 @@ def audit_queryset(products: QuerySet[Product] | None = None) -> QuerySet[Produc
     ).order_by("name", "pk")
 
 
-def audit_catalog(products: QuerySet[Product] | None = None) -> Iterator[ProductAudit]:
+def audit_catalog(products: QuerySet[Product] | None = None, checks: list[Check] = CHECKS) -> Iterator[ProductAudit]:
     """Audit products one chunk at a time (flat memory on large catalogs)."""
     for product in audit_queryset(products).iterator(chunk_size=1000):
-        yield audit_product(product)
+        yield audit_product(product, checks)
 
 
-def summarise(audits: Iterable[ProductAudit]) -> tuple[AuditSummary, list[ProductAudit]]:
+def summarise(audits: Iterable[ProductAudit], checks: list[Check] = CHECKS) -> tuple[AuditSummary, list[ProductAudit]]:
     audits = list(audits)
     counter: Counter = Counter()
     for a in audits:
         counter.update(a.codes)
-    return AuditSummary(len(audits), sum(1 for a in audits if a.ready), counter), audits
+    labels = {code: label for code, label, _fn in checks}
+    return AuditSummary(len(audits), sum(1 for a in audits if a.ready), counter, labels), audits
 
 
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
@@ -187,17 +193,17 @@ def csv_safe(value: str) -> str:
     return "'" + value if _FORMULA_START.match(value) else value
 
 
-def write_csv(audits: Iterable[ProductAudit], stream) -> int:
+def write_csv(audits: Iterable[ProductAudit], stream, checks: list[Check] = CHECKS) -> int:
     """One row per product, one column per check ("OK" or the reasons), `;`-separated for Polish Excel."""
     writer = csv.writer(stream, delimiter=";")
-    labels = [str(label) for _code, label, _fn in CHECKS]
+    labels = [str(label) for _code, label, _fn in checks]
     writer.writerow([str(_("Product code")), str(_("Name")), str(_("Ready")), *labels])
     n = 0
     for a in audits:
         by_code: dict[str, list[str]] = {}
         for b in a.blockers:
             by_code.setdefault(b.code, []).append(f"{b.sku}: {b.message}" if b.sku else str(b.message))
-        cells = [" | ".join(by_code[code]) if code in by_code else "OK" for code, _l, _f in CHECKS]
+        cells = [" | ".join(by_code[code]) if code in by_code else "OK" for code, _l, _f in checks]
         writer.writerow([csv_safe(a.key), csv_safe(a.name), str(_("yes")) if a.ready else str(_("no")),
                          *[csv_safe(c) for c in cells]])
         n += 1

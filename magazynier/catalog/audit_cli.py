@@ -12,13 +12,16 @@ from magazynier.catalog.audit import audit_catalog, summarise, write_csv
 
 def run_audit_cli(args) -> int:
     console = Console()
-    summary, audits = summarise(audit_catalog())
+    from magazynier.channels.readiness import all_checks
+
+    checks = all_checks()
+    summary, audits = summarise(audit_catalog(checks=checks), checks)
     if args.csv:
         if args.csv == "-":
-            write_csv(audits, sys.stdout)
+            write_csv(audits, sys.stdout, checks)
             return 0
         with open(args.csv, "w", newline="", encoding="utf-8-sig") as fh:
-            write_csv(audits, fh)
+            write_csv(audits, fh, checks)
     console.print(f"[bold]Gotowe do wystawienia na Allegro: {summary.ready} z {summary.total} produktów[/bold]")
     if summary.blockers:
         top = Table(title="Najczęstsze blokady")

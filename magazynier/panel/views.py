@@ -22,6 +22,7 @@ from magazynier.catalog.importing.generic import detect_mapping
 from magazynier.catalog.importing.rows import ImportFileError
 from magazynier.catalog.models import Category, ImportJob, Product
 from magazynier.catalog.tasks import run_import_job
+from magazynier.channels import readiness
 from magazynier.inventory.actions import adjust_stock as adjust
 from magazynier.inventory.actions import set_stock
 from magazynier.inventory.exceptions import StockError
@@ -71,7 +72,8 @@ def products(request):
         qs = qs.filter(category__path__startswith=category)
     page = _page(request, qs.order_by("name", "pk"))
     ids = [p.pk for p in page]
-    audits = {a.product_id: a for a in audit_rules.audit_catalog(Product.objects.filter(pk__in=ids))}
+    audits = {a.product_id: a for a in audit_rules.audit_catalog(Product.objects.filter(pk__in=ids),
+                                                                 readiness.all_checks())}
     stock = {
         row["variant__product"]: row
         for row in StockLevel.objects.filter(variant__product__in=ids).values("variant__product")
@@ -93,7 +95,7 @@ def product_detail(request, pk: int):
         by_variant.setdefault(level.variant_id, []).append(level)
     variants = [(v, by_variant.get(v.pk, [])) for v in product.variants.all()]
     return render(request, "panel/product_detail.html", {
-        "product": product, "variants": variants, "audit": audit_rules.audit_product(product),
+        "product": product, "variants": variants, "audit": audit_rules.audit_product(product, readiness.all_checks()),
         "images": product.images.all(),
         "movements": StockMovement.objects.filter(variant__product=product).select_related("variant", "warehouse",
                                                                                            "user")[:20],
@@ -269,13 +271,14 @@ def import_problems_csv(request, pk: int):
 # ---------------------------------------------------------------- audit
 @permission_required("catalog.view_product")
 def audit(request):
-    summary, audits = audit_rules.summarise(audit_rules.audit_catalog())
+    checks = readiness.all_checks()
+    summary, audits = audit_rules.summarise(audit_rules.audit_catalog(checks=checks), checks)
     show = request.GET.get("show", "blocked")
     blocker = request.GET.get("blocker", "")
     listed = [a for a in audits if (show == "all" or not a.ready) and (not blocker or blocker in a.codes)]
     return render(request, "panel/audit.html", {
         "summary": summary, "page": Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page")),
-        "show": show, "blocker": blocker, "labels": audit_rules.CHECK_LABELS,
+        "show": show, "blocker": blocker, "labels": summary.labels,
     })
 
 
@@ -284,5 +287,6 @@ def audit_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audyt-gotowosci.csv"'
     response.write("\ufeff")
-    audit_rules.write_csv(audit_rules.audit_catalog(), response)
+    checks = readiness.all_checks()
+    audit_rules.write_csv(audit_rules.audit_catalog(checks=checks), response, checks)
     return response

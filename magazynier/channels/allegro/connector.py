@@ -1,0 +1,187 @@
+"""The Allegro connector: plain values in and out over AllegroClient (../shared/DESIGN.md §3).
+
+Stateless; retries, chunking and idempotency belong to the caller. Creating an offer has no idempotency
+key on Allegro, so `create_offer` never retries: after a TransientError with maybe_applied the caller looks
+the offer up by SKU (`find_listings_by_sku`) before creating again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from magazynier.channels.allegro.client import AllegroClient
+from magazynier.channels.base import Capabilities
+from magazynier.channels.errors import Conflict, InvalidRequest, TransientError
+from magazynier.channels.types import (
+    AccountInfo,
+    CatalogProduct,
+    CommandReport,
+    OfferResult,
+    RemoteListing,
+    TaskOutcome,
+)
+
+PAGE = 1000  # GET /sale/offers maximum
+SKU_FILTER_MAX = 100  # external.id values per GET /sale/offers
+COMMAND_MAX_OFFERS = 1000
+COMMAND_PATHS = {
+    "publication": "/sale/offer-publication-commands",
+    "quantity": "/sale/offer-quantity-change-commands",
+    "price": "/sale/offer-price-change-commands",
+}
+
+
+def _remote(item: dict) -> RemoteListing:
+    selling = item.get("sellingMode") or {}
+    price = (selling.get("price") or {}).get("amount")
+    stock = item.get("stock") or {}
+    product_set = item.get("productSet") or []
+    product_id = ((product_set[0].get("product") or {}).get("id", "")) if product_set else ""
+    return RemoteListing(
+        offer_id=str(item["id"]), sku=str((item.get("external") or {}).get("id") or ""),
+        title=item.get("name", ""), status=(item.get("publication") or {}).get("status", ""),
+        quantity=stock.get("available"), price=Decimal(price) if price is not None else None,
+        category_id=str((item.get("category") or {}).get("id", "")), product_id=str(product_id or ""),
+    )
+
+
+def _path_of(location: str) -> str:
+    return urlsplit(location).path
+
+
+class AllegroConnector:
+    capabilities = Capabilities(max_stock_batch=COMMAND_MAX_OFFERS, max_price_batch=COMMAND_MAX_OFFERS,
+                                order_journal=True, webhooks=False)
+
+    def __init__(self, client: AllegroClient):
+        self.client = client
+
+    # ------------------------------------------------------------------ account
+    def check_connection(self) -> AccountInfo:
+        me = self.client.get("/me")
+        return AccountInfo(user_id=str(me["id"]), login=me.get("login", ""),
+                           company_name=((me.get("company") or {}).get("name") or ""))
+
+    # ------------------------------------------------------------------ offers: reading
+    def iter_listings(self) -> Iterator[RemoteListing]:
+        """Every offer of the seller, page by page; raises TransientError if the list changed size under us
+        in a way that means offers were skipped (the total must be reached)."""
+        offset, seen, total = 0, 0, None
+        while True:
+            page = self.client.get("/sale/offers", {"limit": PAGE, "offset": offset})
+            total = page.get("totalCount", 0) if total is None else total
+            offers = page.get("offers", [])
+            for item in offers:
+                yield _remote(item)
+            seen += len(offers)
+            offset += len(offers)
+            if len(offers) < PAGE:
+                break
+        if seen < total:
+            raise TransientError(f"Allegro listed {seen} offers of {total}: the list changed while reading; "
+                                 "read again.")
+
+    def find_listings_by_sku(self, skus: Sequence[str]) -> list[RemoteListing]:
+        found: list[RemoteListing] = []
+        unique = sorted({s for s in skus if s})
+        for start in range(0, len(unique), SKU_FILTER_MAX):
+            chunk = unique[start:start + SKU_FILTER_MAX]
+            params = [("external.id", sku) for sku in chunk] + [("limit", PAGE)]
+            found += [_remote(item) for item in self.client.get("/sale/offers", params).get("offers", [])]
+        return found
+
+    def get_listing(self, external_id: str) -> RemoteListing:
+        return _remote(self.get_offer(external_id))
+
+    def get_offer(self, offer_id: str) -> dict:
+        return self.client.get(f"/sale/product-offers/{offer_id}")
+
+    # ------------------------------------------------------------------ offers: writing
+    def create_offer(self, payload: dict) -> OfferResult:
+        response = self.client.post("/sale/product-offers", payload)
+        return self._offer_result(response.json(), response.headers.get("Location", "")
+                                  if response.status_code == 202 else "")
+
+    def edit_offer(self, offer_id: str, patch: dict) -> OfferResult:
+        response = self.client.patch(f"/sale/product-offers/{offer_id}", patch)
+        return self._offer_result(response.json(), response.headers.get("Location", "")
+                                  if response.status_code == 202 else "")
+
+    def operation_done(self, location: str) -> bool:
+        """True once an async create/edit finished (Allegro answers 303 to the offer), False while running."""
+        response = self.client.request("GET", _path_of(location), allowed=(303,))
+        return response.status_code == 303
+
+    def delete_draft(self, offer_id: str) -> None:
+        self.client.delete(f"/sale/offers/{offer_id}")
+
+    @staticmethod
+    def _offer_result(body: dict, operation: str) -> OfferResult:
+        errors = tuple(
+            (e.get("userMessage") or e.get("message") or e.get("code") or "")
+            for e in ((body.get("validation") or {}).get("errors") or [])
+        )
+        return OfferResult(offer_id=str(body["id"]), status=(body.get("publication") or {}).get("status", ""),
+                           validation_errors=errors, pending_operation=operation)
+
+    # ------------------------------------------------------------------ commands
+    def send_command(self, kind: str, command_id: str, offer_ids: Sequence[str], modification: dict) -> None:
+        """PUT one command (≤ 1,000 offers). A reused id answers 409: the command was already accepted."""
+        if not 0 < len(offer_ids) <= COMMAND_MAX_OFFERS:
+            raise InvalidRequest(f"A command takes 1 to {COMMAND_MAX_OFFERS} offers, not {len(offer_ids)}.")
+        body = {**modification, "offerCriteria": [{"type": "CONTAINS_OFFERS",
+                                                   "offers": [{"id": o} for o in offer_ids]}]}
+        try:
+            self.client.put(f"{COMMAND_PATHS[kind]}/{command_id}", body)
+        except Conflict:
+            pass  # our earlier attempt got through: the id is the idempotency key
+
+    def publish(self, command_id: str, offer_ids: Sequence[str], action: str = "ACTIVATE") -> None:
+        self.send_command("publication", command_id, offer_ids, {"publication": {"action": action}})
+
+    def command_report(self, kind: str, command_id: str) -> CommandReport:
+        base = f"{COMMAND_PATHS[kind]}/{command_id}"
+        summary = self.client.get(base)
+        count = summary.get("taskCount") or {}
+        done = summary.get("completedAt") is not None or (
+            count.get("total", 0) > 0 and count.get("success", 0) + count.get("failed", 0) >= count["total"])
+        if not done:
+            return CommandReport(command_id, False)
+        outcomes: list[TaskOutcome] = []
+        offset = 0
+        while True:
+            page = self.client.get(f"{base}/tasks", {"limit": 1000, "offset": offset}).get("tasks", [])
+            for task in page:
+                errors = task.get("errors") or []
+                message = "; ".join(e.get("userMessage") or e.get("message") or "" for e in errors) or task.get(
+                    "message", "")
+                outcomes.append(TaskOutcome(str((task.get("offer") or {}).get("id", "")),
+                                            task.get("status") == "SUCCESS", message))
+            offset += len(page)
+            if len(page) < 1000 or offset > 999:
+                break
+        return CommandReport(command_id, True, tuple(outcomes))
+
+    # ------------------------------------------------------------------ categories and catalog
+    def categories(self, parent_id: str | None = None) -> list[dict]:
+        params = {"parent.id": parent_id} if parent_id else None
+        return self.client.get("/sale/categories", params).get("categories", [])
+
+    def category(self, category_id: str) -> dict:
+        return self.client.get(f"/sale/categories/{category_id}")
+
+    def category_parameters(self, category_id: str) -> list[dict]:
+        return self.client.get(f"/sale/categories/{category_id}/parameters").get("parameters", [])
+
+    def matching_categories(self, name: str) -> list[dict]:
+        """Allegro's suggestions for a product name: [{"id", "name", "parent": {...}}] (parents nested)."""
+        return self.client.get("/sale/matching-categories", {"name": name}).get("matchingCategories", [])
+
+    def products_by_gtin(self, ean: str) -> list[CatalogProduct]:
+        data = self.client.get("/sale/products", {"phrase": ean, "mode": "GTIN"})
+        return [CatalogProduct(str(p["id"]), p.get("name", ""), str((p.get("category") or {}).get("id", "")),
+                               parameter_ids=tuple(str(x["id"]) for x in p.get("parameters") or []
+                                                   if x.get("values") or x.get("valuesIds") or x.get("rangeValue")))
+                for p in data.get("products", [])]

@@ -1,0 +1,28 @@
+"""Installation-wide state shared by every process: the pauses of the rate budgets (see core/ratebudget.py)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RatePause(models.Model):
+    """A budget key that nobody may spend from until `until` (UTC), e.g. the whole Allegro client id for a
+    minute after a 429 – calls made during Allegro's block extend it, so every process must stop at once.
+
+    The key itself is not stored: `key_hash` is the sha256 hex of it (keys carry the client id), `label` is the
+    redacted form from ratebudget.key_label() for people reading the admin. One row per key; a later pause
+    only ever moves `until` forward. Write it through ratebudget.Budget.pause(), never directly.
+    """
+
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    label = models.CharField(_("budget"), max_length=200, blank=True, editable=False)
+    until = models.DateTimeField(_("paused until"))
+
+    class Meta:
+        verbose_name = _("rate limit pause")
+        verbose_name_plural = _("rate limit pauses")
+        ordering = ["-until"]
+
+    def __str__(self) -> str:
+        return f"{self.label or self.key_hash[:12]} → {self.until:%Y-%m-%d %H:%M:%S} UTC"

@@ -1,0 +1,34 @@
+"""Raising and resolving alerts (the only code that writes them)."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from magazynier.notifications.models import Alert
+
+
+def raise_alert(key: str, *, kind: str, title: str, message: str, severity: str = Alert.WARNING,
+                account=None) -> Alert:
+    """Open the alert `key`, or count one more occurrence of the open one (the text is refreshed)."""
+    for _attempt in range(2):
+        open_alert = Alert.objects.filter(key=key, resolved_at__isnull=True).first()
+        if open_alert:
+            Alert.objects.filter(pk=open_alert.pk).update(
+                occurrences=F("occurrences") + 1, last_seen_at=timezone.now(), title=title, message=message,
+                severity=severity,
+            )
+            open_alert.refresh_from_db()
+            return open_alert
+        try:
+            with transaction.atomic():
+                return Alert.objects.create(key=key, kind=kind, title=title, message=message, severity=severity,
+                                            account=account)
+        except IntegrityError:
+            continue  # another process opened it at the same moment: count on that one
+    raise RuntimeError(f"could not raise alert {key}")
+
+
+def resolve_alert(key: str) -> int:
+    return Alert.objects.filter(key=key, resolved_at__isnull=True).update(resolved_at=timezone.now())
