@@ -157,3 +157,13 @@ def _now():
     from django.utils import timezone
 
     return timezone.now()
+
+
+def test_the_spec_check_of_every_request_is_live(db, emulator, allegro_account):
+    """The suite-wide hook (conftest.py) validates each exchange: a request outside the spec fails loudly."""
+    from conformance.allegro_openapi import ConformanceError
+
+    client = allegro_connector(allegro_account).client
+    client.language = "xx-XX"  # the emulator ignores it; the spec allows only six languages
+    with pytest.raises(ConformanceError):
+        client.request("GET", "/sale/offers")
