@@ -1,7 +1,7 @@
 """Roles are Django groups with permissions. This module is the one place that says who may do what;
 migrations call `sync_roles` so new apps extend roles by adding permissions here and a migration.
 
-owner       everything, including users and settings
+owner       everything, including users, settings and sales channels (Allegro accounts, offers)
 warehouse   stock and (later) orders: sees the catalog, adjusts stock, never imports or changes prices
 accountant  orders and invoices (later): sees the catalog read-only
 """
@@ -14,7 +14,7 @@ ROLE_LABELS = {OWNER: "Właściciel", WAREHOUSE: "Magazyn", ACCOUNTANT: "Księgo
 
 # (app_label, codename); "*" means every permission of the app.
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
-    OWNER: [("catalog", "*"), ("inventory", "*"), ("auth", "*")],
+    OWNER: [("catalog", "*"), ("inventory", "*"), ("auth", "*"), ("channels", "*"), ("notifications", "*")],
     WAREHOUSE: [
         ("catalog", "view_product"), ("catalog", "view_variant"), ("catalog", "view_category"),
         ("catalog", "view_image"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from magazynier.panel import views
+from magazynier.panel import views, views_channels
 
 app_name = "panel"
 
@@ -19,4 +19,20 @@ urlpatterns = [
     path("import/<int:pk>/problems.csv", views.import_problems_csv, name="import_problems_csv"),
     path("audit/", views.audit, name="audit"),
     path("audit.csv", views.audit_csv, name="audit_csv"),
+    # sales channels (Allegro)
+    path("channels/", views_channels.channels, name="channels"),
+    path("channels/allegro/connect/", views_channels.connect, name="channels_connect"),
+    path("channels/allegro/callback/", views_channels.allegro_callback, name="allegro_callback"),
+    path("channels/<int:pk>/", views_channels.account_detail, name="channels_account"),
+    path("channels/<int:pk>/reconnect/", views_channels.reconnect, name="channels_reconnect"),
+    path("channels/<int:pk>/writers/", views_channels.account_writers, name="channels_writers"),
+    path("channels/<int:pk>/remove/", views_channels.account_remove, name="channels_remove"),
+    path("channels/<int:pk>/categories/", views_channels.categories, name="channels_categories"),
+    path("channels/<int:pk>/parameters/", views_channels.parameters, name="channels_parameters"),
+    path("channels/<int:pk>/conflicts/", views_channels.conflicts, name="channels_conflicts"),
+    path("channels/<int:pk>/offers/", views_channels.offers, name="channels_offers"),
+    path("channels/<int:pk>/offers/send/", views_channels.offers_send, name="channels_offers_send"),
+    path("channels/<int:pk>/offers/runs/<int:run_id>/", views_channels.offer_run, name="channels_run"),
+    path("channels/<int:pk>/offers/runs/<int:run_id>/status.json", views_channels.offer_run_status,
+         name="channels_run_status"),
 ]

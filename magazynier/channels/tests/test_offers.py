@@ -4,6 +4,7 @@ rollout, a second run that changes nothing, catalog-product conflicts, and no du
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from magazynier.catalog.import_runs import ImportRequest, open_request, run_import
 from magazynier.catalog.importers import default_warehouse
@@ -17,6 +18,14 @@ from magazynier.channels.offers import apply_plan, make_plan
 from magazynier.channels.scope import Scope
 from magazynier.inventory.actions import set_stock
 from magazynier.inventory.models import MovementReason
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Reasons are gettext'd and the catalogue has Polish now: these tests read the English text."""
+    with translation.override("en"):
+        yield
+
 
 # Which emulator catalog category holds products like the sample's, so the sample gets real catalog EANs.
 SAMPLE_TO_CATALOG = {"Clothing > Tshirts": "Koszulki", "Clothing > Hoodies": "Bluzy",
