@@ -66,3 +66,14 @@ def allegro_requests_conform_to_the_spec():
     add_response_hook("allegro", hook)
     yield
     remove_response_hook("allegro", hook)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def shared_budget_connections_closed(django_db_setup):
+    """Close the rate budget's PostgreSQL pool before pytest-django drops the test database."""
+    yield
+    from magazynier.core import ratebudget
+
+    if ratebudget._budget is not None:
+        ratebudget._budget.close()
+        ratebudget._budget = None
