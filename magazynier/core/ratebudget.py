@@ -188,7 +188,9 @@ class _SlidingWindow(SlidingWindowLog):
     def retry_after(self, rate: Rate, now: int, blocking_timestamp: int | None) -> int:
         if blocking_timestamp is None:
             return 1
-        return max(1, blocking_timestamp + rate.interval - now)
+        # Capped at the window: another process may have stamped its entry a few ms after our `now` (taken
+        # before the shared lock), which must not make the wait look longer than the window itself.
+        return min(rate.interval, max(1, blocking_timestamp + rate.interval - now))
 
     def decide(self, rates, counts, weight, now, peek_timestamp) -> Decision:
         failing, wait = None, 0

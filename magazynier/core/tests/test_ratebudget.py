@@ -352,7 +352,8 @@ def test_processes_hammering_one_key_get_exactly_the_budget():
     assert sum(admitted) == 50, admitted
     assert sum(result["refused"] for result in results) == 6 * 40 - 50
     assert sum(1 for count in admitted if count) >= 2, admitted  # they really competed
-    assert all(0 < wait <= 60 for result in results for wait in result["retry_after"])
+    waits = [wait for result in results for wait in result["retry_after"]]
+    assert all(0 < wait <= 60 for wait in waits), sorted(waits)[:3] + sorted(waits)[-3:]
     shared = configured_budget()
     try:
         assert shared.used(key, limits) == [50]
