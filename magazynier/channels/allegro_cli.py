@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from magazynier.channels.allegro.hosts import hosts_for
+from magazynier.channels.errors import ChannelError
 
 console = Console()
 ENV_CLIENT_ID = "MAGAZYNIER_ALLEGRO_CLIENT_ID"
@@ -264,13 +265,9 @@ def run(args) -> int:
     except (httpx.HTTPError, RuntimeError, ValueError) as exc:
         console.print(f"[red]{exc}[/red]")
         return 2
-    except Exception as exc:
-        from magazynier.channels.errors import ChannelError
-
-        if isinstance(exc, ChannelError):
-            console.print(f"[red]Allegro: {exc}[/red]")
-            return 2
-        raise
+    except ChannelError as exc:
+        console.print(f"[red]Allegro: {exc}[/red]")
+        return 2
 
 
 def add_parser(sub, add) -> None:

@@ -223,10 +223,6 @@ class Listing(models.Model):
     def __str__(self) -> str:
         return f"{self.sku or '—'} @ {self.account}"
 
-    @property
-    def writable(self) -> bool:
-        return not self.conflict and self.variant_id is not None
-
 
 class OfferRun(models.Model):
     """One "send to Allegro" started from the panel: the scope the seller chose, and what happened.

@@ -7,6 +7,7 @@ timed out is looked up by SKU before it is ever sent again, so no duplicate offe
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -18,7 +19,6 @@ from django.utils import timezone
 from magazynier.catalog.models import Image, Variant
 from magazynier.channels import categories as category_cache
 from magazynier.channels.allegro.connector import COMMAND_MAX_OFFERS, AllegroConnector
-from magazynier.channels.allegro.parameters import ProductFacts, fill_parameters
 from magazynier.channels.allegro.payloads import (
     OfferDraft,
     OfferInput,
@@ -39,6 +39,7 @@ from magazynier.channels.linking import link_by_sku
 from magazynier.channels.models import ChannelAccount, Listing, ProductMatch
 from magazynier.channels.offer_plan import CREATE, UPDATE, ListingState, Plan, PlanItem, plan_offers
 from magazynier.channels.scope import Scope
+from magazynier.channels.variant_parameters import variant_parameters
 from magazynier.inventory.models import StockLevel, available_expression
 
 MODEL_KEYS = ("model", "Model", "MPN", "Kod producenta")
@@ -62,21 +63,20 @@ def drafts_for(account: ChannelAccount, connector: AllegroConnector | None, vari
     images: dict[int, list[Image]] = {}
     for image in Image.objects.filter(product__in={v.product_id for v in variants}).order_by("position", "id"):
         images.setdefault(image.product_id, []).append(image)
+    definitions: dict[str, list[dict]] = {}  # one cache read (or fetch) per category, not per variant
+
+    def definitions_of(category_id: str) -> list[dict]:
+        if category_id not in definitions:
+            definitions[category_id] = category_cache.category_parameters(account, connector, category_id)
+        return definitions[category_id]
+
     drafts = []
     for variant in variants:
         product = variant.product
-        mapping = mappings.get(product.category_id)
         match = matches.get(variant.pk)
-        catalog_product = match.product_id if match and match.status == ProductMatch.MATCHED else ""
-        category_id = (match.category_id if catalog_product and match.category_id else
-                       mapping.channel_category_id if mapping else "")
-        parameters = category_cache.category_parameters(account, connector, category_id) if category_id else []
+        placed = variant_parameters(product, variant, mappings.get(product.category_id), match, definitions_of)
+        linked = placed.catalog_product
         attributes = {**product.attributes, **variant.attributes}
-        fill = fill_parameters(
-            parameters, ProductFacts(brand=product.brand, ean=variant.ean, attributes=attributes,
-                                     weight_kg=variant.weight_kg or product.weight_kg),
-            overrides=(mapping.fixed_values if mapping else {}), attribute_map=(mapping.attribute_map if mapping else {}),
-        ) if category_id else None
         own = [i.url for i in images.get(product.pk, []) if i.variant_id == variant.pk]
         shared = [i.url for i in images.get(product.pk, []) if i.variant_id is None]
         producer = product.responsible_producer
@@ -87,11 +87,11 @@ def drafts_for(account: ChannelAccount, connector: AllegroConnector | None, vari
                              key_parameters=tuple(str(v) for v in variant.attributes.values() if v)),
             description_html=product.description, short_description_html=product.short_description,
             image_urls=tuple(own + shared), price=variant.price, stock=stock.get(variant.pk, 0),
-            category_id=category_id, parameters=fill,
-            describes_product=describing_parameter_ids(parameters),
-            catalog_product_id=catalog_product,
-            catalog_product_name=match.product_name if catalog_product else "",
-            catalog_parameter_ids=frozenset(match.parameter_ids) if catalog_product else frozenset(),
+            category_id=placed.category_id, parameters=placed.fill,
+            describes_product=describing_parameter_ids(placed.definitions),
+            catalog_product_id=linked.product_id if linked else "",
+            catalog_product_name=linked.product_name if linked else "",
+            catalog_parameter_ids=placed.supplied,
             producer={"name": producer.name} if producer else None,
             safety_information=product.safety_information,
             offer_defaults=account.offer_defaults or {},
@@ -99,7 +99,7 @@ def drafts_for(account: ChannelAccount, connector: AllegroConnector | None, vari
         )
         draft = build_offer(data)
         if match and match.status == ProductMatch.AMBIGUOUS:
-            draft = OfferDraft(draft.sku, draft.payload, (*draft.blockers, _ambiguous(variant)), draft.notes)
+            draft = dataclasses.replace(draft, blockers=(*draft.blockers, _ambiguous(variant)))
         drafts.append(draft)
     return drafts
 
@@ -182,12 +182,14 @@ def _create(account, connector, item: PlanItem, report: ApplyReport) -> Listing 
     listing.save(update_fields=["pending_create_since", "updated_at"])  # committed before the request
     try:
         result = connector.create_offer(item.draft.payload)
+    except RateLimited as exc:  # refused before it was processed: nothing was created
+        listing.pending_create_since = None
+        _fail(report, listing, str(exc))
+        raise Stop(str(exc)) from None
     except TransientError as exc:
-        if isinstance(exc, RateLimited) or not exc.maybe_applied:
-            listing.pending_create_since = None if not exc.maybe_applied else listing.pending_create_since
+        if not exc.maybe_applied:  # never reached Allegro
+            listing.pending_create_since = None
             _fail(report, listing, str(exc))
-            if isinstance(exc, RateLimited):
-                raise Stop(str(exc)) from None
             return None
         try:
             if _adopt_existing(account, connector, listing):
@@ -228,9 +230,7 @@ def _update(account, connector, item: PlanItem, report: ApplyReport) -> Listing 
     except ChannelError as exc:
         _fail(report, listing, str(exc))
         return None
-    published = dict(listing.published_payload or {})
-    published.update(content_of(patch))
-    _record_offer(listing, {**published, "name": item.draft.payload["name"]}, result)
+    _record_offer(listing, item.draft.payload, result)  # changed fields sent, the others were already equal
     if result.pending_operation:
         _wait_for_operation(connector, result.pending_operation)
         _refresh_offer(connector, listing)

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy
 from magazynier.catalog.audit import CHECKS, Blocker, Check
 from magazynier.catalog.models import Product, Variant
 from magazynier.channels import categories
-from magazynier.channels.allegro.parameters import ProductFacts, fill_parameters
 from magazynier.channels.models import CategoryParameters, ChannelAccount, ProductMatch
+from magazynier.channels.variant_parameters import variant_parameters
 
 
 def allegro_checks() -> list[Check]:
@@ -34,21 +34,9 @@ def allegro_checks() -> list[Check]:
     def check_allegro_parameters(product: Product, variants: list[Variant]) -> Iterator[Blocker]:
         mapping = mappings.get(product.category_id)
         for variant in variants:
-            match = matches.get(variant.pk)
-            linked = match is not None and match.status == ProductMatch.MATCHED
-            category_id = match.category_id if linked and match.category_id else (
-                mapping.channel_category_id if mapping else "")
-            if category_id not in parameters:
-                continue  # category not mapped (reported above) or its parameters not fetched yet
-            fill = fill_parameters(
-                parameters[category_id],
-                ProductFacts(brand=product.brand, ean=variant.ean, attributes={**product.attributes,
-                                                                               **variant.attributes},
-                             weight_kg=variant.weight_kg or product.weight_kg),
-                overrides=mapping.fixed_values if mapping else {},
-                attribute_map=mapping.attribute_map if mapping else {})
-            supplied = set(match.parameter_ids) if linked else set()
-            missing = [name for pid, name in fill.missing_required if pid not in supplied]
+            placed = variant_parameters(product, variant, mapping, matches.get(variant.pk),
+                                        lambda category_id: parameters.get(category_id, []))
+            missing = list(placed.unfilled.values())  # nothing while the category's parameters are not fetched
             if missing:
                 yield Blocker("allegro_parameters", _("Required Allegro parameters without a value: %(names)s — "
                                                       "add them as product attributes or set a value for the "

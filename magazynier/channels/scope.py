@@ -33,10 +33,6 @@ class Scope:
                 raise ValueError(f"Unknown scope {item!r}: use tag:NAME, category:PATH or sku:SKU1,SKU2.")
         return cls(tuple(tags), tuple(categories), tuple(skus), limit)
 
-    @property
-    def is_everything(self) -> bool:
-        return not (self.tags or self.categories or self.skus or self.limit)
-
     def __str__(self) -> str:
         parts = [f"tag:{t}" for t in self.tags] + [f"category:{c}" for c in self.categories]
         parts += [f"sku:{','.join(self.skus)}"] if self.skus else []

@@ -43,7 +43,15 @@ def configured_keys() -> list[bytes]:
         else:
             with os.fdopen(fd, "w") as handle:
                 handle.write(Fernet.generate_key().decode() + "\n")
-    return [line.strip().encode() for line in path.read_text().splitlines() if line.strip()]
+    stat = path.stat()
+    return list(_keys_in_file(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=4)
+def _keys_in_file(path: str, mtime_ns: int, size: int) -> tuple[bytes, ...]:
+    """Read once per version of the file (every token read decrypts: no file read per value)."""
+    with open(path) as handle:
+        return tuple(line.strip().encode() for line in handle if line.strip())
 
 
 @lru_cache(maxsize=1)

@@ -39,7 +39,3 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def is_open(self) -> bool:
-        return self.resolved_at is None

@@ -309,10 +309,6 @@ def categories(request, pk: int):
 
 
 # ---------------------------------------------------------------- parameters
-def _mentions_parameter(blocker: str, names: list[str]) -> bool:
-    return any(blocker.startswith(f"{name}:") or f"“{name}”" in blocker for name in names)
-
-
 @reads
 def parameters(request, pk: int):
     account = _account(pk)
@@ -371,8 +367,7 @@ def parameters(request, pk: int):
         category_id = str((draft.payload.get("category") or {}).get("id") or "")
         if not category_id:
             continue
-        names = [str(p["name"]) for p in params_of(category_id)]
-        problems = [b for b in draft.blockers if _mentions_parameter(b, names)]
+        problems = list(draft.parameter_blockers)
         if problems:
             section(category_id)["rows"].append({"variant": by_sku.get(draft.sku), "sku": draft.sku,
                                                  "problems": problems})

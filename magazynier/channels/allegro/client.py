@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
@@ -110,9 +111,6 @@ class AllegroClient:
     def patch(self, path: str, body: dict) -> httpx.Response:
         return self.request("PATCH", path, json_body=body)
 
-    def delete(self, path: str) -> httpx.Response:
-        return self.request("DELETE", path)
-
     # ------------------------------------------------------------------ core
     def request(self, method: str, path: str, *, params=None, json_body: dict | None = None,
                 content: bytes | None = None, content_type: str | None = None, accept: str = PUBLIC,
@@ -168,7 +166,7 @@ class AllegroClient:
                 paused = self.budget.paused_until(budgets.seller_key(self.seller_id, "any"))
                 if paused is not None:
                     raise BudgetExhausted(budgets.seller_key(self.seller_id, "any"),
-                                          max(0.1, (paused - _now()).total_seconds()))
+                                          max(0.1, (paused - datetime.now(UTC)).total_seconds()))
                 for resource, limits, weight in budgets.seller_budgets(method, path, body):
                     self.budget.acquire(budgets.seller_key(self.seller_id, resource), limits, weight,
                                         max_wait=self.max_wait)
@@ -195,9 +193,3 @@ class AllegroClient:
             self.budget.pause(key, budgets.SELLER_BACKOFF_SECONDS)
         error.scope = "seller"
         error.retry_after = budgets.SELLER_BACKOFF_SECONDS
-
-
-def _now():
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 from magazynier.channels.allegro.client import AllegroClient
 from magazynier.channels.base import Capabilities
@@ -45,10 +44,6 @@ def _remote(item: dict) -> RemoteListing:
         quantity=stock.get("available"), price=Decimal(price) if price is not None else None,
         category_id=str((item.get("category") or {}).get("id", "")), product_id=str(product_id or ""),
     )
-
-
-def _path_of(location: str) -> str:
-    return urlsplit(location).path
 
 
 class AllegroConnector:
@@ -111,11 +106,7 @@ class AllegroConnector:
 
     def operation_done(self, location: str) -> bool:
         """True once an async create/edit finished (Allegro answers 303 to the offer), False while running."""
-        response = self.client.request("GET", _path_of(location), allowed=(303,))
-        return response.status_code == 303
-
-    def delete_draft(self, offer_id: str) -> None:
-        self.client.delete(f"/sale/offers/{offer_id}")
+        return self.client.follow(location).status_code == 303
 
     @staticmethod
     def _offer_result(body: dict, operation: str) -> OfferResult:

@@ -116,6 +116,10 @@ class ParameterFill:
         """True when no required parameter is left empty (problems of optional parameters do not count)."""
         return not self.missing_required
 
+    def unfilled(self, supplied: frozenset[str] = frozenset()) -> dict[str, str]:
+        """Required parameters (id → name) still empty once a linked catalog product supplies `supplied`."""
+        return {pid: name for pid, name in self.missing_required if pid not in supplied}
+
 
 # ---- text normalisation ---------------------------------------------------------------------------
 

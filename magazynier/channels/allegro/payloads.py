@@ -45,6 +45,7 @@ class OfferDraft:
     payload: dict
     blockers: tuple[str, ...]  # why it cannot be published as is
     notes: tuple[str, ...]  # what the builders changed or dropped (shown in the dry run)
+    parameter_blockers: tuple[str, ...] = ()  # the blockers that are about category parameters
 
     @property
     def publishable(self) -> bool:
@@ -89,19 +90,20 @@ def build_offer(data: OfferInput) -> OfferDraft:
     if data.price is None or data.price <= 0:
         blockers.append(_("No price."))
 
+    parameter_blockers: list[str] = []
     offer_parameters: list[dict] = []
     product_parameters: list[dict] = []
     if data.parameters is not None:
         for value in data.parameters.values:
             (product_parameters if value["id"] in data.describes_product else offer_parameters).append(value)
         problems = {p.parameter_id: p for p in data.parameters.problems}
-        missing = {pid: name for pid, name in data.parameters.missing_required
-                   if pid not in data.catalog_parameter_ids}  # the linked catalog product supplies those
+        missing = data.parameters.unfilled(data.catalog_parameter_ids)
         for pid, name in missing.items():
             if pid in problems:  # a value was given but is wrong: say why
-                blockers.append(f"{name}: {problems[pid].reason}")
+                parameter_blockers.append(f"{name}: {problems[pid].reason}")
             else:
-                blockers.append(_("Required parameter “%(name)s” has no value.") % {"name": name})
+                parameter_blockers.append(_("Required parameter “%(name)s” has no value.") % {"name": name})
+        blockers += parameter_blockers
         for problem in data.parameters.problems:
             if problem.parameter_id not in missing:  # optional parameter left out: worth knowing, not blocking
                 notes.append(f"{problem.parameter_name or problem.parameter_id}: {problem.reason}")
@@ -135,7 +137,8 @@ def build_offer(data: OfferInput) -> OfferDraft:
     }
     for key, value in data.offer_defaults.items():
         payload.setdefault(key, value)
-    return OfferDraft(data.sku, payload, tuple(dict.fromkeys(blockers)), tuple(notes))
+    return OfferDraft(data.sku, payload, tuple(dict.fromkeys(blockers)), tuple(notes),
+                      tuple(dict.fromkeys(parameter_blockers)))
 
 
 def content_of(payload: Mapping) -> dict:
