@@ -166,6 +166,14 @@ def cmd_allegro(args) -> int:
     return run(args)
 
 
+def cmd_sync(args) -> int:
+    _django()
+    _migrate()
+    from magazynier.sync.sync_cli import run
+
+    return run(args)
+
+
 def cmd_keys(args) -> int:
     """Encryption keys for tokens and personal data at rest."""
     _django()
@@ -250,6 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
     from magazynier.channels.allegro_cli import add_parser as add_allegro
 
     add_allegro(sub, lambda name, _func, help_text: add(name, cmd_allegro, help_text))
+
+    from magazynier.sync.sync_cli import add_parser as add_sync
+
+    add_sync(sub, lambda name, _func, help_text: add(name, cmd_sync, help_text))
 
     sp = add("keys", cmd_keys, "Encryption keys for tokens and personal data: `new` prints a fresh key, `add` "
                                "puts one first in the key file, `rotate` re-encrypts everything with the newest.")

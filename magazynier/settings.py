@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "magazynier.inventory",
     "magazynier.channels",
     "magazynier.notifications",
+    "magazynier.sync",
     "magazynier.panel",
 ]
 

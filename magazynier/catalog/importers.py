@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from magazynier.catalog.importing.rows import ProductRecord, RowProblem, VariantRecord
 from magazynier.catalog.models import Category, Image, Product, Tag, Variant
+from magazynier.core import changes
 from magazynier.inventory.actions import StockChange, apply_stock_changes
 from magazynier.inventory.exceptions import StockError
 from magazynier.inventory.models import MovementReason, Warehouse
@@ -286,7 +287,7 @@ class CatalogWriter:
         missing_keys = {r.product_key for r in records if r.product_key not in products}
         if missing_keys:
             products.update({p.key: p for p in Product.objects.filter(key__in=missing_keys)})
-        created, changed, with_stock, image_wants = [], [], [], []
+        created, changed, with_stock, image_wants, repriced = [], [], [], [], []
         for rec in records:
             product = products.get(rec.product_key)
             if product is None and rec.product_key not in self._virtual_products:
@@ -307,8 +308,11 @@ class CatalogWriter:
                 moved = product is not None and variant.product_id != product.pk
                 if moved:
                     variant.product = product
+                old_price = variant.price
                 if _changed(variant, values) or moved:
                     changed.append(variant)
+                    if variant.price != old_price:
+                        repriced.append(variant.pk)
             if rec.stock is not None:
                 with_stock.append((variant, rec))
             if rec.images:
@@ -316,6 +320,7 @@ class CatalogWriter:
         self.summary.variants_created += len(created)
         if not self.dry_run:
             _persist(Variant, created, changed, VARIANT_FIELDS)
+            changes.changed(changes.PRICE, repriced)
         new_skus = {v.sku for v in created}
         old_images = [w for w in image_wants if w[1].sku not in new_skus]
         image_changed = self._apply_images(old_images)

@@ -16,6 +16,7 @@ class Capabilities:
     max_price_batch: int
     order_journal: bool
     webhooks: bool
+    zero_ends_offer: bool = False  # the channel cannot show 0 units on a live offer (Allegro ends it)
 
 
 class Connector(Protocol):

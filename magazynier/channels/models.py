@@ -188,8 +188,10 @@ class Listing(models.Model):
     the SKU (external.id); a listing in conflict is never written to."""
 
     NO_CONFLICT, NO_SKU, DUPLICATE_SKU, UNKNOWN_SKU = "", "no_sku", "duplicate_sku", "unknown_sku"
+    VANISHED = "vanished"
     CONFLICTS = [(NO_CONFLICT, _("none")), (NO_SKU, _("offer without SKU")),
-                 (DUPLICATE_SKU, _("several offers with this SKU")), (UNKNOWN_SKU, _("SKU not in the catalog"))]
+                 (DUPLICATE_SKU, _("several offers with this SKU")), (UNKNOWN_SKU, _("SKU not in the catalog")),
+                 (VANISHED, _("the offer is gone from the channel"))]
 
     account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="listings",
                                 verbose_name=_("account"))
@@ -205,6 +207,10 @@ class Listing(models.Model):
     confirmed_quantity = models.IntegerField(_("confirmed stock"), null=True, blank=True)
     confirmed_price = MoneyField(_("confirmed price"), null=True, blank=True)
     pending_create_since = models.DateTimeField(null=True, blank=True)  # a create was sent, answer not yet seen
+    paused_by_sync = models.BooleanField(
+        _("paused for lack of stock"), default=False,
+        help_text=_("The offer was ended because nothing may be sold; it is resumed when stock returns."))
+    sync_note = models.CharField(_("why this quantity"), max_length=40, blank=True)  # availability reason code
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

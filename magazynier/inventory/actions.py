@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from magazynier.core import changes as data_changes
 from magazynier.inventory.exceptions import NegativeStockError, StockError
 from magazynier.inventory.models import MovementReason, Reservation, StockLevel, StockMovement
 
@@ -91,6 +92,7 @@ def apply_stock_changes(changes: Iterable[StockChange], *, user=None) -> list[St
             )
         _save_on_hand([levels[key] for key in sorted({(m.variant_id, m.warehouse_id) for m in movements})])
         StockMovement.objects.bulk_create(movements, batch_size=500)
+        data_changes.changed(data_changes.STOCK, {m.variant_id for m in movements})
     return movements
 
 
@@ -117,9 +119,11 @@ def reserve(variant_id: int, warehouse_id: int, quantity: int, *, reference: str
         if existing is not None:
             return existing
         StockLevel.objects.filter(pk=level.pk).update(reserved=F("reserved") + quantity, updated_at=timezone.now())
-        return Reservation.objects.create(
+        reservation = Reservation.objects.create(
             variant_id=variant_id, warehouse_id=warehouse_id, quantity=quantity, reference=reference
         )
+        data_changes.changed(data_changes.ORDER, {variant_id})
+        return reservation
 
 
 def release(reference: str) -> int:
@@ -135,4 +139,5 @@ def release(reference: str) -> int:
                 reserved=F("reserved") - r.quantity, updated_at=now
             )
         Reservation.objects.filter(pk__in=[r.pk for r in active]).update(state=Reservation.RELEASED, closed_at=now)
+        data_changes.changed(data_changes.ORDER, {r.variant_id for r in active})
         return sum(r.quantity for r in active)

@@ -48,7 +48,7 @@ def _remote(item: dict) -> RemoteListing:
 
 class AllegroConnector:
     capabilities = Capabilities(max_stock_batch=COMMAND_MAX_OFFERS, max_price_batch=COMMAND_MAX_OFFERS,
-                                order_journal=True, webhooks=False)
+                                order_journal=True, webhooks=False, zero_ends_offer=True)
 
     def __init__(self, client: AllegroClient):
         self.client = client
@@ -131,6 +131,18 @@ class AllegroConnector:
 
     def publish(self, command_id: str, offer_ids: Sequence[str], action: str = "ACTIVATE") -> None:
         self.send_command("publication", command_id, offer_ids, {"publication": {"action": action}})
+
+    def push_quantity(self, command_id: str, offer_ids: Sequence[str], quantity: int) -> None:
+        """Set the stock of every offer to `quantity` (> 0: Allegro ends an offer instead of showing 0)."""
+        if quantity <= 0:
+            raise InvalidRequest("Allegro cannot show 0 units on an offer: end the offer instead.")
+        self.send_command("quantity", command_id, offer_ids,
+                          {"modification": {"changeType": "FIXED", "value": int(quantity)}})
+
+    def push_price(self, command_id: str, offer_ids: Sequence[str], price: Decimal) -> None:
+        amount = f"{Decimal(price).quantize(Decimal('0.01'))}"
+        self.send_command("price", command_id, offer_ids, {"modification": {
+            "type": "FIXED_PRICE", "price": {"amount": amount, "currency": "PLN"}, "marketplaceId": "allegro-pl"}})
 
     def command_report(self, kind: str, command_id: str) -> CommandReport:
         base = f"{COMMAND_PATHS[kind]}/{command_id}"

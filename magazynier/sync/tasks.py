@@ -1,0 +1,72 @@
+"""Thin Huey tasks: run an account's cycles, wake accounts after a commit, the periodic tick.
+
+A task that finds the account busy (another worker holds its lease) simply ends: the holder keeps going
+while work is due. The tick every minute picks up anything a lost task left behind and starts the
+reconciliation sweeps.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from magazynier.channels.connections import writers_active
+from magazynier.channels.models import ChannelAccount
+from magazynier.sync.models import SyncState
+
+log = logging.getLogger(__name__)
+
+
+@db_task()
+def sync_account(account_id: int) -> None:
+    from magazynier.sync.dispatch import drive
+
+    result = drive(account_id)
+    if result is not None and result.next_run_in is not None:
+        schedule_wake(account_id, result.next_run_in)
+
+
+def schedule_wake(account_id: int, delay: float) -> None:
+    """Run the account again in `delay` seconds, unless a wake at or before then is already scheduled."""
+    if getattr(settings.HUEY, "immediate", False):
+        return  # tests drive the engine themselves
+    now = timezone.now()
+    at = now + timedelta(seconds=delay)
+    pending = Q(wake_at__isnull=False, wake_at__gte=now, wake_at__lte=at)
+    if SyncState.objects.filter(account_id=account_id).exclude(pending).update(wake_at=at):
+        sync_account.schedule((account_id,), delay=max(delay, 0.1))
+
+
+def wake_accounts(account_ids) -> None:
+    for account_id in account_ids:
+        sync_account(account_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def tick() -> None:
+    """Every minute: accounts with due work get a cycle; sweeps that are due run."""
+    from magazynier.sync.outbox import has_due_work
+    from magazynier.sync.reconcile import sweep_due
+
+    for account in ChannelAccount.objects.filter(status=ChannelAccount.CONNECTED):
+        if not writers_active(account):
+            continue
+        if has_due_work(account.pk):
+            sync_account(account.pk)
+        if sweep_due(account):
+            reconcile_account(account.pk)
+
+
+@db_task()
+def reconcile_account(account_id: int) -> None:
+    from magazynier.channels.connections import allegro_connector
+    from magazynier.sync.reconcile import sweep
+
+    account = ChannelAccount.objects.get(pk=account_id)
+    sweep(account, allegro_connector(account, max_wait=30.0))
