@@ -1,8 +1,10 @@
 """Roles are Django groups with permissions. This module is the one place that says who may do what;
 migrations call `sync_roles` so new apps extend roles by adding permissions here and a migration.
 
-owner       everything, including users, settings and sales channels (Allegro accounts, offers)
-warehouse   stock and (later) orders: sees the catalog, adjusts stock, never imports or changes prices
+owner       everything, including users, settings and sales channels (Allegro accounts, offers); sees the
+            sync engine, decides held plans, changes allocation/buffer/guard settings
+warehouse   stock and (later) orders: sees the catalog, adjusts stock, never imports or changes prices; sees the
+            sync engine's state (read only)
 accountant  orders and invoices (later): sees the catalog read-only
 """
 
@@ -12,13 +14,17 @@ OWNER, WAREHOUSE, ACCOUNTANT = "owner", "warehouse", "accountant"
 
 ROLE_LABELS = {OWNER: "Właściciel", WAREHOUSE: "Magazyn", ACCOUNTANT: "Księgowość"}
 
+SYNC_MODELS = ["accountsyncsettings", "heldplan", "outboxentry", "command", "commanditem", "syncstate"]
+
 # (app_label, codename); "*" means every permission of the app.
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
-    OWNER: [("catalog", "*"), ("inventory", "*"), ("auth", "*"), ("channels", "*"), ("notifications", "*")],
+    OWNER: [("catalog", "*"), ("inventory", "*"), ("auth", "*"), ("channels", "*"), ("notifications", "*"),
+            *[("sync", f"{action}_{model}") for model in SYNC_MODELS for action in ("view", "change")]],
     WAREHOUSE: [
         ("catalog", "view_product"), ("catalog", "view_variant"), ("catalog", "view_category"),
         ("catalog", "view_image"),
         ("inventory", "*"),
+        *[("sync", f"view_{model}") for model in SYNC_MODELS],
     ],
     ACCOUNTANT: [
         ("catalog", "view_product"), ("catalog", "view_variant"), ("catalog", "view_category"),

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -52,12 +53,24 @@ def _available(variant_ids: list[int]) -> dict[int, int]:
     return {r["variant_id"]: r["n"] or 0 for r in rows}
 
 
+SellableSource = Callable[[ChannelAccount, list[int]], dict[int, "int | None"]]
+_sellable_source: SellableSource | None = None
+
+
+def use_sellable_source(source: SellableSource) -> None:
+    """The sync engine supplies what an account may sell (allocation and buffer); a new offer starts with it.
+    Without it (or for unknown stock) a new offer gets what is available and, with 0, stays unpublished."""
+    global _sellable_source
+    _sellable_source = source
+
+
 def drafts_for(account: ChannelAccount, connector: AllegroConnector | None, variants: Iterable[Variant]) -> list[OfferDraft]:
     """One draft per variant. With connector None only cached category parameters are used (no network)."""
     variants = list(variants.select_related("product", "product__category", "product__responsible_producer")
                     if hasattr(variants, "select_related") else variants)
     ids = [v.pk for v in variants]
-    stock = _available(ids)
+    stock = _available(ids) if _sellable_source is None else {
+        k: v or 0 for k, v in _sellable_source(account, ids).items()}
     mappings = category_cache.accepted_mappings(account.site)
     matches = {m.variant_id: m for m in ProductMatch.objects.filter(site=account.site, variant_id__in=ids)}
     images: dict[int, list[Image]] = {}
@@ -207,6 +220,10 @@ def _create(account, connector, item: PlanItem, report: ApplyReport) -> Listing 
         _fail(report, listing, str(exc))
         return None
     _record_offer(listing, item.draft.payload, result)
+    listing.confirmed_quantity = item.draft.payload["stock"]["available"]  # what the created offer holds
+    price = (item.draft.payload["sellingMode"].get("price") or {}).get("amount")
+    listing.confirmed_price = Decimal(price) if price is not None else None
+    listing.save(update_fields=["confirmed_quantity", "confirmed_price", "updated_at"])
     if result.pending_operation:
         _wait_for_operation(connector, result.pending_operation)
         _refresh_offer(connector, listing)

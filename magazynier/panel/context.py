@@ -11,6 +11,7 @@ SECTIONS = [
     ("panel:import", _("Import"), "catalog.import_catalog"),
     ("panel:audit", _("Readiness audit"), "catalog.view_product"),
     ("panel:channels", _("Sales channels"), "channels.view_channelaccount"),
+    ("panel:sync", _("Synchronisation"), "sync.view_heldplan"),
 ]
 
 

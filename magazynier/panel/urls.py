@@ -1,6 +1,6 @@
 from django.urls import path
 
-from magazynier.panel import views, views_channels
+from magazynier.panel import views, views_channels, views_sync
 
 app_name = "panel"
 
@@ -35,4 +35,10 @@ urlpatterns = [
     path("channels/<int:pk>/offers/runs/<int:run_id>/", views_channels.offer_run, name="channels_run"),
     path("channels/<int:pk>/offers/runs/<int:run_id>/status.json", views_channels.offer_run_status,
          name="channels_run_status"),
+    # the sync engine (stock and prices on the channels)
+    path("sync/", views_sync.overview, name="sync"),
+    path("sync/held/<int:plan_id>/", views_sync.held_plan, name="sync_held"),
+    path("sync/<int:pk>/offers/", views_sync.offers, name="sync_offers"),
+    path("sync/<int:pk>/settings/", views_sync.settings_page, name="sync_settings"),
+    path("sync/<int:pk>/retry/", views_sync.retry, name="sync_retry"),
 ]

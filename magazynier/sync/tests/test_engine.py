@@ -51,3 +51,124 @@ def test_equal_targets_share_one_command_and_no_ops_are_dropped(live_account, em
     settle(live_account)
     assert Command.objects.count() == 1
     assert emulator.world.counters()["sellers"] == before["sellers"]
+
+
+def _import_stock(tmp_path, counts: dict[str, int], name="stany.csv"):
+    """A generic stock file as a seller's ERP exports it, imported the product's way."""
+    from magazynier.catalog.import_runs import ImportRequest, open_request, run_import
+
+    names = dict(Variant.objects.filter(sku__in=counts).values_list("sku", "name"))
+    path = tmp_path / name
+    path.write_text("sku;nazwa;stan\n" + "".join(f"{sku};{names[sku]};{n}\n" for sku, n in counts.items()),
+                    encoding="utf-8")
+    request = ImportRequest(path=path, source_name=name, format="generic",
+                            mapping={"sku": "sku", "name": "nazwa", "stock": "stan"})
+    return run_import(request, open_request(request))
+
+
+def _emulator_state(emulator, listings):
+    return {li.offer_id: (remote(emulator, li).available, remote(emulator, li).status, remote(emulator, li).price)
+            for li in listings}
+
+
+def test_a_faulty_import_zeroing_every_stock_is_held_and_approving_the_fixed_remainder_sends_it(
+        live_account, emulator, tmp_path):
+    from magazynier.notifications.models import Alert
+    from magazynier.sync.actions import decide
+    from magazynier.sync.models import HeldPlan
+
+    settle(live_account)
+    listings = _listings(live_account)
+    before = _emulator_state(emulator, listings)
+    changes_before = emulator.world.counters()["sellers"]
+
+    _import_stock(tmp_path, {li.sku: 0 for li in listings}, "zepsuty.csv")  # the ERP exported zeros
+    result = settle(live_account)
+
+    assert result.held
+    plan = HeldPlan.objects.get(account=live_account, state=HeldPlan.HELD)
+    assert plan.reasons[0]["code"] == "too_many_to_zero" and plan.summary["changes"] == len(listings)
+    assert _emulator_state(emulator, listings) == before, "no offer changed on the channel"
+    assert emulator.world.counters()["sellers"] == changes_before
+    alert = Alert.objects.get(key=f"sync-held:{live_account.pk}", resolved_at__isnull=True)
+    assert alert.severity == Alert.CRITICAL
+
+    # The seller re-imports the right file: two products really sold out, one got a delivery.
+    fixed = {li.sku: 10 for li in listings}
+    sold_out, delivered = listings[0], listings[1]
+    fixed[sold_out.sku], fixed[delivered.sku] = 0, 25
+    _import_stock(tmp_path, fixed, "poprawiony.csv")
+    assert settle(live_account).held, "still held until someone decides"
+    decide(plan.pk, approve=True, name="test")
+    settle(live_account)
+
+    after = _emulator_state(emulator, listings)
+    assert after[sold_out.offer_id][1] == "ENDED"
+    assert after[delivered.offer_id][0] == 25
+    assert {k: v for k, v in after.items() if k not in (sold_out.offer_id, delivered.offer_id)} == {
+        k: v for k, v in before.items() if k not in (sold_out.offer_id, delivered.offer_id)}
+    assert not Alert.objects.filter(key=f"sync-held:{live_account.pk}", resolved_at__isnull=True).exists()
+
+
+def test_a_rejected_plan_sends_nothing_until_the_data_changes(live_account, emulator):
+    from magazynier.sync.actions import decide
+    from magazynier.sync.models import HeldPlan
+
+    settle(live_account)
+    listings = _listings(live_account)
+    Variant.objects.filter(pk=listings[0].variant_id).update(price=Decimal("1.00"))  # a typo: 90 % off
+    from magazynier.sync.outbox import mark_variants
+
+    mark_variants([listings[0].variant_id])
+    assert settle(live_account).held
+    plan = HeldPlan.objects.get(state=HeldPlan.HELD)
+    assert plan.reasons[0]["code"] == "price_drop"
+    decide(plan.pk, approve=False, name="test")
+    assert not settle(live_account).held
+    assert remote(emulator, listings[0]).price != Decimal("1.00")
+    Variant.objects.filter(pk=listings[0].variant_id).update(price=Decimal("18.50"))  # the price the seller meant
+    mark_variants([listings[0].variant_id])
+    settle(live_account)
+    assert remote(emulator, listings[0]).price == Decimal("18.50")
+
+
+def test_the_buffer_ends_the_offer_and_returning_stock_resumes_it(live_account, emulator):
+    from magazynier.sync.actions import save_settings
+    from magazynier.sync.desired import settings_of
+
+    settle(live_account)
+    settings = settings_of(live_account)
+    settings.buffer = 2
+    save_settings(settings)
+    listing = _listings(live_account)[0]
+    warehouse = Warehouse.objects.get()
+    set_stock(listing.variant_id, warehouse.pk, 2, reason=MovementReason.SALE)
+    settle(live_account)
+    assert remote(emulator, listing).status == "ENDED"
+    listing.refresh_from_db()
+    assert listing.paused_by_sync and listing.sync_note == "buffer"
+    set_stock(listing.variant_id, warehouse.pk, 6, reason=MovementReason.DELIVERY)
+    settle(live_account)
+    assert (remote(emulator, listing).status, remote(emulator, listing).available) == ("ACTIVE", 6)
+    listing.refresh_from_db()
+    assert not listing.paused_by_sync and listing.confirmed_quantity == 6
+
+
+def test_allocation_shares_the_stock_between_two_accounts(live_account, emulator):
+    from magazynier.channels.tests.conftest import connect
+    from magazynier.sync.actions import save_settings
+    from magazynier.sync.desired import settings_of
+
+    settle(live_account)
+    other = connect(emulator, seller="second-seller", name="Drugie konto")
+    for account, share in ((live_account, Decimal(60)), (other, Decimal(30))):
+        settings = settings_of(account)
+        settings.share_percent = share
+        save_settings(settings)
+    listing = _listings(live_account)[0]
+    set_stock(listing.variant_id, Warehouse.objects.get().pk, 10, reason=MovementReason.STOCKTAKE)
+    settle(live_account)
+    assert remote(emulator, listing).available == 6
+    set_stock(listing.variant_id, Warehouse.objects.get().pk, 2, reason=MovementReason.SALE)
+    settle(live_account)
+    assert remote(emulator, listing).available == 2, "the last units go to the account with priority"
