@@ -172,3 +172,40 @@ def test_allocation_shares_the_stock_between_two_accounts(live_account, emulator
     set_stock(listing.variant_id, Warehouse.objects.get().pk, 2, reason=MovementReason.SALE)
     settle(live_account)
     assert remote(emulator, listing).available == 2, "the last units go to the account with priority"
+
+
+def test_a_throttled_seller_waits_without_delaying_another_sellers_stock_out(live_account, emulator):
+    from magazynier.channels.allegro.budgets import seller_key
+    from magazynier.channels.connections import allegro_connector
+    from magazynier.channels.offers import apply_plan, make_plan
+    from magazynier.channels.scope import Scope
+    from magazynier.channels.tests.conftest import connect
+    from magazynier.core.ratebudget import get_budget
+    from magazynier.sync.dispatch import drive
+
+    settle(live_account)
+    other = connect(emulator, seller="second-seller", name="Drugie konto")
+    skus = [li.sku for li in _listings(live_account)[:3]]
+    connector = allegro_connector(other)
+    assert not apply_plan(other, connector, make_plan(other, connector, Scope(skus=tuple(skus))),
+                          poll_interval=0.1).failed
+    from magazynier.channels.actions import set_writers
+
+    set_writers(other, True)
+    settle(other)
+    # The first seller just got a 429 for its commands: its offer changes are paused for a minute.
+    get_budget().pause(seller_key(live_account.external_user_id, "offer-changes"), 60)
+    variant_id = Listing.objects.get(account=other, sku=skus[0]).variant_id
+    set_stock(variant_id, Warehouse.objects.get().pk, 0, reason=MovementReason.SALE)  # a stock-out on both
+
+    throttled = drive(live_account.pk, time_slice=0.5)
+    assert throttled.retry_after and throttled.retry_after > 30 and throttled.sent_commands == 0
+    settle(other)
+    mine = Listing.objects.get(account=live_account, sku=skus[0])
+    theirs = Listing.objects.get(account=other, sku=skus[0])
+    assert remote(emulator, theirs).status == "ENDED", "the other seller's stock-out went out at once"
+    assert remote(emulator, mine).status == "ACTIVE", "nothing is sent into a pause"
+    assert OutboxEntry.objects.filter(listing=mine).exists(), "it waits in the outbox, not lost"
+    counters = emulator.world.counters()
+    assert all(s["rejected"] == 0 for s in counters["sellers"].values()), counters["sellers"]
+    assert all(c["rejected"] == 0 for c in counters["clients"].values()), counters["clients"]
