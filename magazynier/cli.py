@@ -223,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("worker", cmd_worker, "Start only the background worker that runs imports and, later, "
                                    "channel synchronisation. Run several on several machines with PostgreSQL.")
-    sp.add_argument("--workers", type=int, default=2, help="threads in this worker (default 2)")
+    sp.add_argument("--workers", type=int, default=4, help="threads in this worker (default 4)")
 
     add("migrate", cmd_migrate, "Create or update the database schema (run after upgrading).")
 
