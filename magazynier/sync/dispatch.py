@@ -41,7 +41,7 @@ from magazynier.sync.desired import desired_for, settings_of
 from magazynier.sync.guard import GuardContext, GuardLimits, change_key, check_plan
 from magazynier.sync.models import Command, CommandItem, HeldPlan, OutboxEntry, SyncState
 from magazynier.sync.outbox import due_entries
-from magazynier.sync.reconcile import sweep, sweep_forced
+from magazynier.sync.reconcile import sweep, sweep_due, sweep_forced
 
 log = logging.getLogger(__name__)
 
@@ -499,6 +499,9 @@ def drive(account_id: int, connector_factory=None, *, time_slice: float = 10.0) 
                 break
             if wait:
                 time.sleep(wait)
+        if connector is not None and result.next_run_in is None and sweep_due(account):
+            sweep(account, connector)  # the periodic full read, while nothing else is waiting
+            result = run_cycle(account, connector)  # send what the sweep found
     finally:
         release(account_id)
     return result

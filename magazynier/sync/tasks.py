@@ -1,8 +1,8 @@
 """Thin Huey tasks: run an account's cycles, wake accounts after a commit, the periodic tick.
 
 A task that finds the account busy (another worker holds its lease) simply ends: the holder keeps going
-while work is due. The tick every minute picks up anything a lost task left behind and starts the
-reconciliation sweeps.
+while work is due. The tick every minute picks up anything a lost task left behind and starts accounts
+whose reconciliation sweep is due (the sweep runs inside the account's cycle, under its lease).
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ def sync_account(account_id: int) -> None:
     from magazynier.sync.dispatch import drive
 
     result = drive(account_id)
-    if result is not None and result.next_run_in is not None:
+    if result is None:  # busy: the holder may be just finishing, so look again shortly
+        schedule_wake(account_id, 2.0)
+    elif result.next_run_in is not None:
         schedule_wake(account_id, result.next_run_in)
 
 
@@ -55,18 +57,5 @@ def tick() -> None:
     from magazynier.sync.reconcile import sweep_due
 
     for account in ChannelAccount.objects.filter(status=ChannelAccount.CONNECTED):
-        if not writers_active(account):
-            continue
-        if has_due_work(account.pk):
-            sync_account(account.pk)
-        if sweep_due(account):
-            reconcile_account(account.pk)
-
-
-@db_task()
-def reconcile_account(account_id: int) -> None:
-    from magazynier.channels.connections import allegro_connector
-    from magazynier.sync.reconcile import sweep
-
-    account = ChannelAccount.objects.get(pk=account_id)
-    sweep(account, allegro_connector(account, max_wait=30.0))
+        if writers_active(account) and (has_due_work(account.pk) or sweep_due(account)):
+            sync_account(account.pk)  # the cycle also runs a due sweep, under the account's lease

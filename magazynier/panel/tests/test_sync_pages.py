@@ -4,7 +4,8 @@ filter and the quarantine retry."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,12 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from magazynier.catalog.models import Product, Variant
+from magazynier.channels.allegro.budgets import OFFER_CHANGES, PRICE_CHANGES
 from magazynier.channels.models import ChannelAccount, Listing
 from magazynier.inventory.models import Warehouse
 from magazynier.notifications.actions import raise_alert
 from magazynier.notifications.models import Alert
 from magazynier.sync.dispatch import held_alert_key
-from magazynier.sync.models import AccountSyncSettings, CommandItem, HeldPlan, OutboxEntry
+from magazynier.sync.models import AccountSyncSettings, Command, CommandItem, HeldPlan, OutboxEntry, SyncState
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +112,8 @@ def test_the_status_page_shows_each_account_in_polish(owner_client):
     assert f'id="sync-{quiet.pk}"' in page and f'id="sync-{busy.pk}"' in page
     assert f'id="held-{plan.pk}"' in page and reverse("panel:sync_held", args=[plan.pk]) in page
     assert "Zmiany wstrzymane do Twojej decyzji" in page
-    assert "0 / 9000" in page or "/ " in page  # budgets as "used / limit"
+    for limit in (OFFER_CHANGES[0].count, OFFER_CHANGES[1].count, PRICE_CHANGES[0].count):
+        assert f"0 / {limit}<" in page  # budgets as "used / limit"
     assert page.count("Ponów kwarantannę") == 1  # only the account with a quarantined offer
     card = page[page.index(f'id="sync-{busy.pk}"'):]
     assert 'data-count="pending">3<' in card and 'data-count="failed">2<' in card
@@ -118,25 +121,39 @@ def test_the_status_page_shows_each_account_in_polish(owner_client):
     assert 'data-count="held">1<' in card
 
 
-def test_times_are_shown_in_warsaw_time_and_latency_in_seconds(owner_client):
-    from magazynier.sync.models import Command, SyncState
+def test_english_is_the_second_language(owner_client, settings):
+    plan = _held(_account())
+    owner_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
+    page = _page(owner_client.get(reverse("panel:sync")))
+
+    assert 'lang="en"' in page and "Synchronisation" in page and "Changes are held for your decision" in page
+    for label in ("Waiting", "In flight", "Errors", "Quarantine", "Held", "Conflicts"):
+        assert f'<div class="lbl">{label}</div>' in page, label
+    held = _page(owner_client.get(reverse("panel:sync_held", args=[plan.pk])))
+    assert "Approve" in held and "Was" in held and "Will be" in held
+
+
+def test_times_are_shown_in_warsaw_time_and_latency_in_seconds(owner_client):
     account = _account()
-    SyncState.objects.create(account=account, last_cycle_at=timezone.datetime(2026, 7, 1, 10, 0, 5, tzinfo=timezone.UTC),
+    SyncState.objects.create(account=account, last_cycle_at=datetime(2026, 7, 1, 10, 0, 5, tzinfo=UTC),
+                             last_full_sweep_at=datetime(2026, 1, 15, 23, 30, tzinfo=UTC),
                              last_error="HTTP 503 od kanału")
     listing = _listing(account, "L-1")
     now = timezone.now()
-    command = Command.objects.create(account=account, kind=Command.QUANTITY, command_id="6f1c1a6e-7c55-4b0e-9d3a-1a2b3c4d5e6f",
-                                     value="3", state=Command.DONE, created_at=now, sent_at=now)
+    command = Command.objects.create(account=account, kind=Command.QUANTITY, command_id=uuid.uuid4(), value="3",
+                                     state=Command.DONE, created_at=now, sent_at=now)
     CommandItem.objects.create(command=command, listing=listing, offer_id=listing.offer_id, kind=Command.QUANTITY,
                                outcome=CommandItem.OK, changed_since=now - timedelta(seconds=2.5), confirmed_at=now)
 
     page = _page(owner_client.get(reverse("panel:sync")))
 
     assert "01.07.2026 12:00:05" in page  # UTC 10:00 is 12:00 in Warsaw in summer
+    assert "16.01.2026 00:30:00" in page  # and 23:30 UTC is past midnight in winter
     assert "HTTP 503 od kanału" in page
     assert "2,5 s" in page
-    assert "1 / " in page  # one offer change in the last minute and hour
+    assert f"1 / {OFFER_CHANGES[0].count}<" in page and f"1 / {OFFER_CHANGES[1].count}<" in page
+    assert f"0 / {PRICE_CHANGES[0].count}<" in page  # a stock change is no price change
 
 
 # ---------------------------------------------------------------- held plans
@@ -303,3 +320,37 @@ def test_shares_above_100_percent_are_refused_with_nothing_saved(owner_client):
     second_try = owner_client.post(url, _settings_form(share_percent="40"))  # the unsaved row is created anew
     assert second_try.status_code == 302
     assert AccountSyncSettings.objects.get(account=second).share_percent == Decimal("40")
+
+
+# ---------------------------------------------------------------- back office
+def test_the_back_office_shows_the_engine_state_read_only(owner_client):
+    account = _account()
+    plan = _held(account)
+    listing = _listing(account, "ADM-1")
+    entry = _entry(listing, failures=1, last_error="timeout")
+    command = Command.objects.create(account=account, kind=Command.QUANTITY, command_id=uuid.uuid4(), value="3",
+                                     created_at=timezone.now())
+    CommandItem.objects.create(command=command, listing=listing, offer_id=listing.offer_id, kind=Command.QUANTITY,
+                               changed_since=timezone.now())
+    settings = AccountSyncSettings.objects.create(account=account, share_percent=Decimal("30"))
+
+    for model, pk in (("heldplan", plan.pk), ("outboxentry", entry.pk), ("command", command.pk),
+                      ("accountsyncsettings", settings.pk)):
+        assert owner_client.get(reverse(f"admin:sync_{model}_changelist")).status_code == 200, model
+        page = _page(owner_client.get(reverse(f"admin:sync_{model}_change", args=[pk])))
+        assert ('name="_save"' in page) == (model == "accountsyncsettings"), model
+    assert listing.offer_id in _page(owner_client.get(reverse("admin:sync_command_change", args=[command.pk])))
+    assert owner_client.get(reverse("admin:sync_heldplan_add")).status_code == 403
+
+    other = _account("Drugi")
+    response = owner_client.post(reverse("admin:sync_accountsyncsettings_add"), {
+        **_settings_form(share_percent="80"), "account": other.pk})
+    assert response.status_code == 200 and "100 %" in _page(response)
+    assert not AccountSyncSettings.objects.filter(account=other).exists()
+
+    other_listing = _listing(other, "ADM-2")
+    response = owner_client.post(reverse("admin:sync_accountsyncsettings_add"), {
+        **_settings_form(share_percent="70"), "account": other.pk})
+    assert response.status_code == 302
+    assert AccountSyncSettings.objects.get(account=other).share_percent == Decimal("70")
+    assert OutboxEntry.objects.filter(listing=other_listing).exists()  # saved through the engine

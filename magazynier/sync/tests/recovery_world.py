@@ -3,6 +3,7 @@ an in-process driver that does not oversleep, and checks against the emulator's 
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import subprocess
@@ -36,7 +37,7 @@ class Rounds:
 
     account: ChannelAccount
     listings: list[Listing] = field(default_factory=list)
-    base_price: dict[int, Decimal] = field(default_factory=dict)
+    base_price: Decimal = Decimal(0)
     want_quantity: dict[int, int] = field(default_factory=dict)
     want_price: dict[int, Decimal] = field(default_factory=dict)
     round: int = 0
@@ -46,14 +47,16 @@ class Rounds:
                              .exclude(offer_id="").select_related("variant").order_by("pk"))
         assert len(self.listings) >= 10, "the sample catalog should give a few dozen live offers"
         self.warehouse = Warehouse.objects.get()
-        self.base_price = {li.pk: li.variant.price for li in self.listings}
-        assert all(p is not None for p in self.base_price.values())
+        assert all(li.variant.price is not None for li in self.listings)
+        self.base_price = Decimal(math.ceil(max(li.variant.price for li in self.listings)))
 
     def quantity(self, index: int, round_: int, *, same: bool = False) -> int:
         return 10 * round_ + (1 if same else index % 3 + 1)  # 3 values (3 commands) per round, unique per round
 
-    def price(self, listing: Listing, round_: int) -> Decimal:
-        return self.base_price[listing.pk] + round_  # only rising: the guard's price-drop rule stays quiet
+    def price(self, index: int, round_: int) -> Decimal:
+        # 2 values (2 commands) per round, unique per round, never lower than the sample's prices: the
+        # guard's price-drop rule stays quiet
+        return self.base_price + round_ + (Decimal("0.50") if index % 2 else Decimal("0.00"))
 
     def next(self, *, stock: bool = True, prices: bool = True, same: bool = False) -> int:
         """One round of changes, each kind in one transaction the way the writers make them."""
@@ -65,7 +68,7 @@ class Rounds:
                                              set_to=wanted[li.pk]) for li in self.listings])
             self.want_quantity.update(wanted)
         if prices:
-            wanted = {li.pk: self.price(li, r) for li in self.listings}
+            wanted = {li.pk: self.price(i, r) for i, li in enumerate(self.listings)}
             with transaction.atomic():
                 for li in self.listings:
                     Variant.objects.filter(pk=li.variant_id).update(price=wanted[li.pk])
@@ -135,7 +138,10 @@ def drive_until_idle(account: ChannelAccount, connector, *, timeout: float, nap:
     deadline = time.monotonic() + timeout
     cycles = 0
     while True:
+        t0 = time.monotonic()
         result = drive(account.pk, lambda _account: connector, time_slice=0)
+        if os.environ.get("RW_DEBUG"):
+            print(f"cycle {time.monotonic()-t0:.2f}s {result}", flush=True)
         cycles += 1
         assert result is not None, "the account's lease is held by someone else"
         assert not result.held, "the guard held a plan"

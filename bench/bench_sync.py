@@ -1,0 +1,798 @@
+"""Benchmark: the sync engine end to end against the Allegro emulator (real loopback HTTP, SQLite by default).
+
+Every figure is printed beside a baseline measured in the same run:
+
+1. Propagation latency p50/p99 from a stock change (apply_stock_changes) to Allegro confirming it
+   (CommandItem.confirmed_at - changed_since, per listing), for 1 (repeated), 100 and 10,000 changed
+   listings. The emulator completes every command `--completion` seconds (1.0) after accepting it; "engine
+   adds" is latency minus that, split into before-send and after-completion. Baseline: the floor, one
+   command PUT by hand and its report polled every 10 ms.
+2. API efficiency per 1,000 changed listings (small-shop stock levels; a stock-out wave ending 1,000
+   offers): requests (emulator counters) and offer changes spent, against the lower bound (one command per
+   distinct target value, planning.lower_bound_commands, and one offer change per changed offer) and a
+   naive sync PATCHing every offer's stock (measured on a sample with the connector's edit_offer, scaled).
+3. Sustained offer changes per minute for one seller at Allegro's real limits (emulator rejections must be
+   0), projected to an hour; fairness: 9 sellers' stock-outs with and without a 100,000-offer repricing of a
+   10th seller, all driven by Huey-like worker threads (2, as `magazynier worker`).
+4. Peak memory (RSS growth) of the planning cycle over the 100,000 repriced listings, beside loading the
+   same listing rows.
+
+    python bench/bench_sync.py [--quick | --full] [--completion 1.0] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import gc
+import heapq
+import itertools
+import logging
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CLIENT_ID, CLIENT_SECRET = "magazynier-demo", "magazynier-demo-secret"  # the emulator's demo application
+WAVE_SHARE = 5  # the wave ends 1 offer in 5: 20 %, the most the guard's default lets through unapproved
+
+
+@dataclass(frozen=True)
+class Sizes:
+    latency: tuple[int, ...]  # changed listings per latency case
+    repeats_of_one: int  # the single-listing case is repeated for a distribution
+    shop: int  # listings of the latency seller
+    wave: int  # offers the stock-out wave ends (of WAVE_SHARE x wave listings)
+    naive: int  # offers PATCHed one by one for the naive baseline
+    big: int  # listings of the repriced seller (fairness, sustained rate, memory)
+    small: int = 200  # listings of each of the 9 other sellers
+    observe: float = 65.0  # seconds of the repricing watched after its planning cycle
+
+
+QUICK = Sizes(latency=(1, 100, 1000), repeats_of_one=3, shop=1000, wave=200, naive=100, big=10_000, observe=15)
+DEFAULT = Sizes(latency=(1, 100, 10_000), repeats_of_one=5, shop=10_000, wave=1000, naive=200, big=100_000)
+FULL = Sizes(latency=(1, 100, 10_000), repeats_of_one=10, shop=10_000, wave=1000, naive=500, big=100_000,
+             observe=130)
+
+
+# ---------------------------------------------------------------- setup
+def setup_django() -> None:
+    os.environ.setdefault("MAGAZYNIER_DATA_DIR", tempfile.mkdtemp(prefix="magazynier-bench-"))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "magazynier.settings"
+    os.environ["MAGAZYNIER_QUEUE"] = "sqlite"  # wakes are queued and never consumed: this script plays the workers
+    os.environ.pop("MAGAZYNIER_WRITERS_OFF", None)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", interactive=False, verbosity=0)
+    # the engine logs every rate-limit wait as a warning; the workers count them instead
+    logging.getLogger("magazynier").setLevel(logging.ERROR)
+
+
+def shop_stock(rng: random.Random) -> int:
+    """A small shop's stock level: 8 % sold out, half 1-5 units, a tail up to 100."""
+    r = rng.random()
+    if r < 0.08:
+        return 0
+    if r < 0.58:
+        return rng.randint(1, 5)
+    if r < 0.78:
+        return rng.randint(6, 10)
+    if r < 0.93:
+        return rng.randint(11, 20)
+    return rng.randint(21, 100)
+
+
+def another_stock(rng: random.Random, old: int) -> int:
+    while (new := shop_stock(rng)) == old:
+        pass
+    return new
+
+
+def shop_price(rng: random.Random) -> Decimal:
+    """Shelf prices ending in ,99, median about 30 zł."""
+    return Decimal(min(max(int(rng.lognormvariate(3.4, 0.8)), 4), 1999)) + Decimal("0.99")
+
+
+def repriced(price: Decimal) -> Decimal:
+    """+5 %, still ending in ,99."""
+    new = Decimal(int(price * Decimal("1.05"))) + Decimal("0.99")
+    return new if new > price else price + 1
+
+
+def pct(values: list[float], share: float) -> float:
+    """Nearest-rank percentile, as sync.status reports it."""
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(share * len(values)))]
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mb() -> float:
+    """VmHWM: the highest RSS since the process started or since reset_peak_rss()."""
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def reset_peak_rss() -> None:
+    """Collect garbage, hand free heap back to the OS, and restart VmHWM from the current RSS (Linux >= 4.0)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except OSError:
+        pass
+    with open("/proc/self/clear_refs", "w") as handle:
+        handle.write("5")
+
+
+# ---------------------------------------------------------------- sellers
+@dataclass
+class Seller:
+    key: str
+    account: object
+    seller_id: str
+    warehouse_id: int
+    variants: list[int]  # variant ids in SKU order
+    listing: dict[int, int]  # variant id -> listing id
+    offer: dict[int, str]  # variant id -> offer id
+    stock: dict[int, int]  # variant id -> on hand now
+    price: dict[int, Decimal] = field(default_factory=dict)
+
+    @property
+    def pk(self) -> int:
+        return self.account.pk
+
+
+class Bench:
+    def __init__(self, emu, sizes: Sizes, completion: float):
+        self.emu, self.sizes, self.completion = emu, sizes, completion
+        self.rng = random.Random(7)
+        self.sellers = 0
+
+    # ---- counters (every seller uses the one demo application, like one installation does)
+    def requests(self) -> int:
+        client = self.emu.world.counters()["clients"].get(CLIENT_ID, {})
+        return client.get("served", 0) + client.get("rejected", 0)
+
+    def seller_counters(self, seller: Seller) -> dict:
+        return self.emu.world.counters()["sellers"].get(seller.seller_id, {})
+
+    def offer_changes(self, seller: Seller) -> int:
+        return self.seller_counters(seller).get("offerChanges", 0)
+
+    # ---- building a seller: emulator offers, catalog rows, device-flow connection, links
+    def add_seller(self, key: str, count: int, *, real_link: bool, prices: bool = False) -> Seller:
+        from django.db import transaction
+        from django.utils import timezone
+
+        from emulators.allegro.accounts import Seller as EmulatedSeller
+        from magazynier.catalog.importers import default_warehouse
+        from magazynier.catalog.models import Category, Product, Variant
+        from magazynier.channels.actions import set_writers
+        from magazynier.channels.connections import allegro_connector
+        from magazynier.channels.models import Listing
+        from magazynier.inventory.models import StockLevel
+        from magazynier.sync.models import SyncState
+
+        self.sellers += 1
+        world = self.emu.world
+        login = f"bench-{key}"
+        emulated = EmulatedSeller(str(48_000_000 + self.sellers), login, "bench-password", f"{login}@example.com",
+                                  "Bench", key.title())
+        world.add_seller(emulated)
+        skus = [f"{key}-{n:06d}" for n in range(count)]
+        stocks = [max(1, shop_stock(self.rng)) for _ in skus]  # every offer starts live
+        price_of = [shop_price(self.rng) if prices else Decimal("49.99") for _ in skus]
+        product = min(world.catalog.products.values(), key=lambda p: p.id)  # any catalog product: a valid offer
+        with world.lock:  # the emulator's own create logic, without 100,000 HTTP round trips
+            now = world.clock.now()
+            for sku, stock, price in zip(skus, stocks, price_of, strict=True):
+                world.offers.create(emulated.id, {
+                    "productSet": [{"product": {"id": product.id}}], "stock": {"available": stock},
+                    "sellingMode": {"price": {"amount": str(price), "currency": "PLN"}},
+                    "publication": {"status": "ACTIVE"}, "images": ["https://a.allegroimg.com/original/bench"],
+                    "external": {"id": sku}}, now)
+        warehouse = default_warehouse()
+        with transaction.atomic():
+            category, _created = Category.objects.get_or_create(name="Bench")
+            products = Product.objects.bulk_create(
+                [Product(key=sku, name=f"Produkt testowy {sku}", category=category) for sku in skus], batch_size=5000)
+            variants = Variant.objects.bulk_create(
+                [Variant(product=p, sku=p.key, name=p.name, price=price)
+                 for p, price in zip(products, price_of, strict=True)], batch_size=5000)
+            StockLevel.objects.bulk_create([StockLevel(variant=v, warehouse=warehouse, on_hand=stock)
+                                            for v, stock in zip(variants, stocks, strict=True)], batch_size=5000)
+        account = self.connect(login, f"Bench {key}")
+        connector = allegro_connector(account, max_wait=65)
+        if real_link:
+            from magazynier.channels.linking import link_offers
+
+            link_offers(account, connector)
+        else:
+            self.bulk_link(account, connector)
+        # link_offers has just read every offer: the engine's first run need not read them all again
+        SyncState.objects.update_or_create(account=account, defaults={"last_full_sweep_at": timezone.now()})
+        set_writers(account, True)
+        rows = Listing.objects.filter(account=account).values_list("variant_id", "pk", "offer_id")
+        ids = [v.pk for v in variants]
+        return Seller(key, account, emulated.id, warehouse.pk, ids, {v: pk for v, pk, _o in rows},
+                      {v: o for v, _pk, o in rows}, dict(zip(ids, stocks, strict=True)),
+                      dict(zip(ids, price_of, strict=True)))
+
+    def connect(self, login: str, name: str):
+        """Connect an account the way `magazynier allegro connect` does (device flow over HTTP), minus the wait."""
+        from magazynier.channels.allegro.auth import AllegroOAuth
+        from magazynier.channels.allegro.hosts import hosts_for
+        from magazynier.channels.connections import complete_connection
+        from magazynier.channels.models import ChannelAccount
+        from magazynier.core.http import make_client
+
+        hosts = hosts_for("emulator", self.emu.base_url)
+        oauth = AllegroOAuth(hosts, CLIENT_ID, CLIENT_SECRET, make_client(channel="allegro"))
+        code = oauth.start_device_flow()
+        self.emu.world.approve_device_code(code.user_code, login)
+        account = ChannelAccount(kind=ChannelAccount.ALLEGRO, environment=ChannelAccount.EMULATOR, name=name,
+                                 api_url=hosts.api, auth_url=hosts.web, client_id=CLIENT_ID,
+                                 client_secret=CLIENT_SECRET)
+        return complete_connection(account, oauth.poll_device(code.device_code))
+
+    @staticmethod
+    def bulk_link(account, connector) -> None:
+        """link_offers' read and rules (every offer over HTTP, linking.classify), with the Listing rows written
+        by bulk_create: apply_links' update_or_create per offer costs ~1.3 ms, 2+ minutes for 100,000."""
+        from magazynier.catalog.models import Variant
+        from magazynier.channels.linking import classify
+        from magazynier.channels.models import Listing
+
+        remote = list(connector.iter_listings())
+        plan = classify(remote, set(Variant.objects.filter(sku__in=[o.sku for o in remote]).values_list("sku", flat=True)))
+        assert not (plan.duplicate or plan.unknown_sku or plan.no_sku), "the benchmark's offers link one to one"
+        variant_of = dict(Variant.objects.filter(sku__in=list(plan.link)).values_list("sku", "pk"))
+        Listing.objects.bulk_create([
+            Listing(account=account, variant_id=variant_of[sku], sku=sku, offer_id=o.offer_id, offer_status=o.status,
+                    title=o.title[:300], confirmed_quantity=o.quantity, confirmed_price=o.price)
+            for sku, o in plan.link.items()], batch_size=5000)
+
+    # ---- changes
+    @staticmethod
+    def set_stocks(seller: Seller, new: dict[int, int]) -> float:
+        """One stock-take transaction (the outbox rows are written in it); returns its duration."""
+        from magazynier.inventory.actions import StockChange, apply_stock_changes
+        from magazynier.inventory.models import MovementReason
+
+        started = time.perf_counter()
+        apply_stock_changes([StockChange(v, seller.warehouse_id, MovementReason.STOCKTAKE, set_to=n)
+                             for v, n in new.items()])
+        seller.stock.update(new)
+        return time.perf_counter() - started
+
+
+# ---------------------------------------------------------------- workers
+class Workers:
+    """Huey's thread workers as the product runs them: a wake (after a commit) runs tasks.sync_account, i.e.
+    dispatch.drive(account_id) with its default 10 s slice and connector; a result with next_run_in schedules
+    the next run (tasks.schedule_wake, de-duplicated); the periodic tick, on every wall-clock minute, wakes
+    accounts with due work. A busy account (lease held) ends the task, as in the product."""
+
+    def __init__(self, count: int):
+        self.cond = threading.Condition()
+        self.queue: list[tuple[float, int, int]] = []
+        self.order = itertools.count()
+        self.wake_at: dict[int, float] = {}
+        self.stopping = False
+        self.accounts: list[int] = []
+        self.calls: list[tuple[int, float, float, str]] = []  # account, start, end (monotonic), outcome
+        self.errors: Counter[str] = Counter()
+        self.threads = [threading.Thread(target=self._work, name=f"worker-{n}", daemon=True) for n in range(count)]
+        self.threads.append(threading.Thread(target=self._tick, name="tick", daemon=True))
+        for thread in self.threads:
+            thread.start()
+
+    def wake(self, account_id: int, delay: float = 0.0) -> None:
+        with self.cond:
+            heapq.heappush(self.queue, (time.monotonic() + delay, next(self.order), account_id))
+            self.cond.notify()
+
+    def _schedule(self, account_id: int, delay: float) -> None:
+        now = time.monotonic()
+        at = now + delay
+        with self.cond:
+            pending = self.wake_at.get(account_id)
+            if pending is not None and now <= pending <= at:
+                return
+            self.wake_at[account_id] = at
+        self.wake(account_id, max(delay, 0.1))
+
+    def _next(self) -> int | None:
+        with self.cond:
+            while not self.stopping:
+                now = time.monotonic()
+                if self.queue and self.queue[0][0] <= now:
+                    return heapq.heappop(self.queue)[2]
+                self.cond.wait(min(self.queue[0][0] - now, 1.0) if self.queue else 1.0)
+            return None
+
+    def _work(self) -> None:
+        from django.db import connection
+
+        from magazynier.sync.dispatch import drive
+
+        try:
+            while (account_id := self._next()) is not None:
+                started = time.monotonic()
+                try:
+                    result = drive(account_id)
+                except Exception as exc:  # noqa: BLE001 - Huey logs a failed task and goes on; so do we
+                    self.errors[f"{type(exc).__name__}: {str(exc)[:70]}"] += 1
+                    outcome = "exception"
+                else:
+                    outcome = "busy" if result is None else ("error" if result.error else "ok")
+                    if result is not None and result.error:
+                        self.errors[result.error.split(":")[-1].strip()[:70]] += 1
+                    if result is not None and result.next_run_in is not None:
+                        self._schedule(account_id, result.next_run_in)
+                self.calls.append((account_id, started, time.monotonic(), outcome))
+        finally:
+            connection.close()
+
+    def _tick(self) -> None:
+        from django.db import connection
+
+        from magazynier.sync.outbox import has_due_work
+
+        try:
+            while True:
+                with self.cond:
+                    self.cond.wait_for(lambda: self.stopping, timeout=60 - time.time() % 60)
+                    if self.stopping:
+                        return
+                for account_id in list(self.accounts):
+                    if has_due_work(account_id):
+                        self.wake(account_id)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        with self.cond:
+            self.stopping = True
+            self.cond.notify_all()
+        for thread in self.threads:
+            thread.join(timeout=120)
+
+
+def wait_idle(account_ids: list[int], timeout: float) -> bool:
+    """True once the accounts have nothing in the outbox, nothing planned and nothing in flight."""
+    from magazynier.sync.models import Command, CommandItem, OutboxEntry
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not (OutboxEntry.objects.filter(account_id__in=account_ids, quarantined_at__isnull=True).exists()
+                or Command.objects.filter(account_id__in=account_ids, state=Command.PLANNED).exists()
+                or CommandItem.objects.filter(command__account_id__in=account_ids, outcome=CommandItem.PENDING)
+                .exists()):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+# ---------------------------------------------------------------- measuring a run of the engine
+@dataclass
+class Run:
+    label: str
+    changed: int
+    commit: float  # seconds of the changing transaction
+    latencies: list[float]  # per listing: first change -> its last confirmation
+    before_send: list[float]  # per item: change -> the channel accepted the command
+    after_done: list[float]  # per item: the channel finished the command -> we confirmed it
+    requests: int
+    offer_changes: int
+    commands: int
+    lower_bound: int  # commands
+    confirmed: int
+    wall: float
+
+
+def measure(bench: Bench, seller: Seller, label: str, listing_ids: list[int], since: datetime, commit: float,
+            requests: int, offer_changes: int, wall: float) -> Run:
+    from magazynier.sync import planning
+    from magazynier.sync.models import CommandItem
+
+    rows = list(CommandItem.objects.filter(listing_id__in=listing_ids, changed_since__gte=since)
+                .values_list("listing_id", "offer_id", "kind", "outcome", "changed_since", "confirmed_at",
+                             "command__command_id", "command__value"))
+    commands = bench.emu.world.commands.commands
+    first: dict[int, datetime] = {}
+    last: dict[int, datetime] = {}
+    before, after, changes = [], [], []
+    for listing_id, offer_id, kind, outcome, changed, confirmed, command_id, value in rows:
+        if outcome != CommandItem.OK:
+            continue
+        first[listing_id] = min(first.get(listing_id, changed), changed)
+        last[listing_id] = max(last.get(listing_id, confirmed), confirmed)
+        remote = commands.get((kind, str(command_id)))
+        if remote is None:
+            continue
+        before.append(remote.created_at - changed.timestamp())
+        after.append(confirmed.timestamp() - remote.completes_at)
+        typed = int(value) if kind == planning.QUANTITY else Decimal(value) if kind == planning.PRICE else value
+        changes.append(planning.Change(listing_id, offer_id, kind, typed, None, 0))
+    latencies = [(last[i] - first[i]).total_seconds() for i in first]
+    return Run(label, len(listing_ids), commit, latencies, before, after, requests, offer_changes,
+               len({r[6] for r in rows}), planning.lower_bound_commands(changes), len(first), wall)
+
+
+def run_change(bench: Bench, workers: Workers, seller: Seller, label: str, new: dict[int, int],
+               timeout: float = 600) -> Run:
+    from django.utils import timezone
+
+    requests, changes = bench.requests(), bench.offer_changes(seller)
+    since = timezone.now()
+    started = time.monotonic()
+    commit = bench.set_stocks(seller, new)
+    workers.wake(seller.pk)  # what the commit's on_commit hook asks Huey for
+    if not wait_idle([seller.pk], timeout):
+        print(f"  !! {label}: not idle after {timeout:.0f} s")
+    wall = time.monotonic() - started
+    return measure(bench, seller, label, [seller.listing[v] for v in new], since, commit,
+                   bench.requests() - requests, bench.offer_changes(seller) - changes, wall)
+
+
+def floor(bench: Bench, seller: Seller, variant_ids: list[int]) -> float:
+    """One quantity command PUT by hand and its report polled every 10 ms: what the channel itself takes."""
+    from magazynier.channels.connections import allegro_connector
+
+    connector = allegro_connector(seller.account, max_wait=65)
+    offers = [seller.offer[v] for v in variant_ids]
+    value = max(seller.stock[v] for v in variant_ids) + 1
+    started = time.perf_counter()
+    command_id = str(uuid.uuid4())
+    connector.push_quantity(command_id, offers, value)
+    while not connector.command_report("quantity", command_id).done:
+        time.sleep(0.01)
+    return time.perf_counter() - started
+
+
+# ---------------------------------------------------------------- 1 + 2: latency and efficiency
+def latency_and_efficiency(bench: Bench, workers: Workers) -> dict:
+    sizes, rng = bench.sizes, bench.rng
+    print(f"\n== 1. Propagation latency and 2. API efficiency (emulator command_completion_seconds = "
+          f"{bench.completion:.1f} s) ==")
+    started = time.monotonic()
+    shop = bench.add_seller("shop", sizes.shop, real_link=False)
+    wave = bench.add_seller("wave", sizes.wave * WAVE_SHARE, real_link=False)
+    workers.accounts += [shop.pk, wave.pk]
+    print(f"set up: seller 'shop' {sizes.shop:,} live offers, seller 'wave' {sizes.wave * WAVE_SHARE:,}, "
+          f"in {time.monotonic() - started:.1f} s")
+
+    # the floor, on offers of 'wave' the engine never touches afterwards
+    spare = wave.variants[sizes.wave:]
+    floors_one = [floor(bench, wave, [v]) for v in spare[:sizes.repeats_of_one]]
+    floor_batch = floor(bench, wave, spare[sizes.repeats_of_one:sizes.repeats_of_one + 100])
+    spare = spare[sizes.repeats_of_one + 100:]
+
+    runs: list[Run] = []
+    order = shop.variants[:]
+    rng.shuffle(order)
+    ones = []
+    for n in range(sizes.repeats_of_one):
+        v = order[n]
+        ones.append(run_change(bench, workers, shop, "1", {v: another_stock(rng, shop.stock[v])}))
+    merged = Run("1", len(ones), pct([r.commit for r in ones], 0.5), [x for r in ones for x in r.latencies],
+                 [x for r in ones for x in r.before_send], [x for r in ones for x in r.after_done],
+                 sum(r.requests for r in ones), sum(r.offer_changes for r in ones), sum(r.commands for r in ones),
+                 sum(r.lower_bound for r in ones), sum(r.confirmed for r in ones), sum(r.wall for r in ones))
+    runs.append(merged)
+    for count in sizes.latency[1:]:
+        chosen = order[:count] if count < len(order) else order
+        runs.append(run_change(bench, workers, shop, f"{count:,}",
+                               {v: another_stock(rng, shop.stock[v]) for v in chosen}))
+
+    print(f"{'changed':>8} {'commit':>7} {'p50':>7} {'p99':>7} {'max':>7} | engine adds p50 (before send + after "
+          f"done) | floor (same run)")
+    for run in runs:
+        adds = [x - bench.completion for x in run.latencies]
+        base = pct(floors_one, 0.5) if run.label == "1" else floor_batch
+        note = "" if run.changed < 9_000 else "  (> 8,550 offer changes/min: the rest waits for the budget)"
+        print(f"{run.label:>8} {run.commit:6.2f}s {pct(run.latencies, .5):6.2f}s {pct(run.latencies, .99):6.2f}s "
+              f"{max(run.latencies):6.2f}s | {pct(adds, .5):5.2f} s ({pct(run.before_send, .5):.2f} + "
+              f"{pct(run.after_done, .5):.2f}) | {base:.2f} s{note}")
+    print(f"  floor: PUT + report polled every 10 ms, 1 offer p50 {pct(floors_one, .5):.2f} s "
+          f"(n={len(floors_one)}), 100 offers {floor_batch:.2f} s; confirmed listings: "
+          f"{', '.join(str(r.confirmed) for r in runs)}")
+
+    # the stock-out wave: 1 offer in WAVE_SHARE ends
+    wave_variants = wave.variants[:sizes.wave]
+    wave_run = run_change(bench, workers, wave, "wave", {v: 0 for v in wave_variants})
+
+    # the naive sync: one PATCH per offer, measured on a sample
+    from magazynier.channels.connections import allegro_connector
+
+    connector = allegro_connector(wave.account, max_wait=65)
+    sample = spare[:sizes.naive]
+    before = bench.requests()
+    t0 = time.perf_counter()
+    for v in sample:
+        n = another_stock(rng, wave.stock[v])
+        connector.edit_offer(wave.offer[v], {"stock": {"available": n}})
+    naive_seconds = time.perf_counter() - t0
+    naive_requests = bench.requests() - before
+
+    print(f"\nper 1,000 changed listings{'':14} requests  offer-changes  commands | lower bound: commands "
+          f"requests offer-changes")
+    rows = [r for r in runs if r.label != "1"] + [wave_run]
+    for run in rows:
+        k = 1000 / max(run.confirmed, 1)
+        label = {"wave": f"stock-out wave ({run.changed:,} -> END)"}.get(run.label, f"{run.label} small-shop changes")
+        print(f"  {label:<38} {run.requests * k:8.0f} {run.offer_changes * k:14.0f} {run.commands * k:9.1f} | "
+              f"{run.lower_bound * k:20.1f} {3 * run.lower_bound * k:8.0f} {1000:13d}")
+    k = 1000 / len(sample)
+    print(f"  {'naive PATCH per offer (sample ' + str(len(sample)) + ')':<38} {naive_requests * k:8.0f} "
+          f"{1000:14d} {'-':>9} | {naive_seconds * k:.1f} s of requests per 1,000, and the PATCH limit "
+          f"(2,500/min, 95 % budget) allows 1,000 in >= {1000 / 2375 * 60:.0f} s")
+    print("  (lower bound: one command per distinct target value and 1,000 offers, each sent once and confirmed "
+          "with one report and one task page = 3 requests; one offer change per changed offer. Allegro counts a "
+          "PATCH as one offer change; the emulator counts only commands.)")
+    return {"runs": runs, "floors_one": floors_one, "floor_batch": floor_batch, "wave": wave_run,
+            "naive": (naive_requests * 1000 / len(sample), naive_seconds * 1000 / len(sample)), "shop": shop}
+
+
+# ---------------------------------------------------------------- 3 + 4: fairness, sustained rate, memory
+@dataclass
+class StockOut:
+    seller: Seller
+    variant: int
+    at: float  # monotonic, commit
+    phase: str
+    latency: float | None = None
+
+
+def fairness(bench: Bench, workers: Workers) -> dict:
+    from django.db import OperationalError, transaction
+
+    from magazynier.catalog.models import Variant
+    from magazynier.channels.models import Listing
+    from magazynier.core import changes
+    from magazynier.sync.models import AccountSyncSettings, CommandItem
+
+    sizes = bench.sizes
+    print(f"\n== 3. Sustained rate and fairness; 4. memory ({len(workers.threads) - 1} worker threads, "
+          f"10 sellers, one of them repricing {sizes.big:,} offers) ==")
+    started = time.monotonic()
+    big = bench.add_seller("big", sizes.big, real_link=False, prices=True)
+    # a seller repricing everything raises the guard's "changes in one plan" limit (default 20,000)
+    AccountSyncSettings.objects.update_or_create(account=big.account, defaults={"guard_max_changes": 1_000_000})
+    print(f"set up: seller 'big' with {sizes.big:,} live offers in {time.monotonic() - started:.1f} s "
+          f"(offers created in the emulator's world, read back over HTTP, linked by SKU)")
+    started = time.monotonic()
+    small = [bench.add_seller(f"small{n}", sizes.small, real_link=True) for n in range(1, 10)]
+    print(f"set up: 9 sellers x {sizes.small} live offers linked with link_offers in "
+          f"{time.monotonic() - started:.1f} s")
+    workers.accounts += [big.pk, *(s.pk for s in small)]
+
+    # 4. baseline for memory: the listing rows the planning cycle loads (Listing + variant + product)
+    reset_peak_rss()
+    base = rss_mb()
+    rows = list(Listing.objects.filter(account=big.account).select_related("variant__product"))
+    load_mb = peak_rss_mb() - base
+    del rows
+
+    next_variant = {s.key: iter(s.variants) for s in small}
+    outs: list[StockOut] = []
+    failures: Counter[str] = Counter()
+
+    def stock_out_round(phase: str) -> None:
+        for seller in small:
+            v = next(next_variant[seller.key])
+            try:
+                bench.set_stocks(seller, {v: 0})
+            except OperationalError as exc:  # SQLite's busy timeout (30 s) ran out
+                failures[f"{type(exc).__name__}: {exc}"] += 1
+                continue
+            outs.append(StockOut(seller, v, time.monotonic(), phase))
+            workers.wake(seller.pk)
+
+    # without the repricing
+    for _ in range(2):
+        stock_out_round("alone")
+        time.sleep(1.5)
+    wait_idle([s.pk for s in small], 60)
+
+    # the repricing: every variant of 'big' +5 %, committed the way the importer does (one transaction, PRICE)
+    new_prices = {v: repriced(p) for v, p in big.price.items()}
+    distinct = len(set(new_prices.values()))
+    counters_before = bench.seller_counters(big)
+    reset_peak_rss()
+    base = rss_mb()
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        by_price: dict[Decimal, list[int]] = {}
+        for v, p in new_prices.items():
+            by_price.setdefault(p, []).append(v)
+        for p, ids in by_price.items():
+            for start in range(0, len(ids), 5000):
+                Variant.objects.filter(pk__in=ids[start:start + 5000]).update(price=p)
+        changes.changed(changes.PRICE, list(new_prices))
+    reprice_commit = time.perf_counter() - t0
+    commit_mb = peak_rss_mb() - base
+    reset_peak_rss()
+    base = rss_mb()
+    samples: list[tuple[float, int, int]] = []  # monotonic, offer changes of 'big', its rejections
+    trigger = time.monotonic()
+    workers.wake(big.pk)
+
+    def planning_done() -> tuple[float, float] | None:
+        calls = [c for c in workers.calls if c[0] == big.pk and c[1] >= trigger and c[3] != "busy"]
+        return (calls[0][1], calls[0][2]) if calls else None
+
+    plan_peak = None
+    next_round = time.monotonic() + 1.0
+    while True:
+        now = time.monotonic()
+        counters = bench.seller_counters(big)
+        samples.append((now, counters.get("offerChanges", 0), counters.get("rejected", 0)))
+        done = planning_done()
+        if done and plan_peak is None:
+            plan_peak = peak_rss_mb() - base
+        if done and now - done[1] >= sizes.observe:
+            break
+        if now >= next_round:
+            stock_out_round("planning" if done is None else "sending")
+            next_round = now + 5.0
+        time.sleep(0.25)
+    wait_idle([s.pk for s in small], 120)
+    sent_during = bench.offer_changes(big) - counters_before.get("offerChanges", 0)
+
+    for out in outs:
+        item = (CommandItem.objects.filter(listing_id=out.seller.listing[out.variant], outcome=CommandItem.OK)
+                .order_by("-confirmed_at").values_list("changed_since", "confirmed_at").first())
+        out.latency = (item[1] - item[0]).total_seconds() if item else None
+
+    # per-minute rate of 'big': the largest count in any 60 s of the samples
+    best = 0
+    j = 0
+    for i in range(len(samples)):
+        while samples[i][0] - samples[j][0] > 60:
+            j += 1
+        best = max(best, samples[i][1] - samples[j][1])
+    counters = bench.seller_counters(big)
+    plan_start, plan_end = planning_done() or (trigger, time.monotonic())
+    big_calls = [c for c in workers.calls if c[0] == big.pk and c[1] >= trigger]
+    return {"big": big, "outs": outs, "failures": failures, "distinct_prices": distinct,
+            "reprice_commit": reprice_commit, "commit_mb": commit_mb, "load_mb": load_mb, "plan_mb": plan_peak,
+            "plan_wait": plan_start - trigger, "plan_seconds": plan_end - plan_start, "sent": sent_during,
+            "best_minute": best, "counters": counters, "busy": sum(1 for c in big_calls if c[3] == "busy"),
+            "longest_call": max((c[2] - c[1] for c in big_calls), default=0.0)}
+
+
+def report_fairness(bench: Bench, fair: dict, shop: Seller, shop_run: Run) -> None:
+    from magazynier.channels.allegro.budgets import OFFER_CHANGES, PRICE_CHANGES
+
+    sizes = bench.sizes
+    minute, hour, price_hour = OFFER_CHANGES[0].count, OFFER_CHANGES[1].count, PRICE_CHANGES[0].count
+    counters = fair["counters"]
+    print(f"repricing: {sizes.big:,} variants +5 % ({fair['distinct_prices']} distinct new prices) committed in "
+          f"{fair['reprice_commit']:.1f} s; its planning cycle started {fair['plan_wait']:.1f} s later and its "
+          f"first drive() call took {fair['plan_seconds']:.1f} s (longest call {fair['longest_call']:.1f} s, "
+          f"{fair['busy']} calls found the lease busy)")
+    print(f"sustained, seller 'big' at the real limits (9,000/min, 250,000/h, price 150,000/h; our budgets "
+          f"{minute:,}/min, {hour:,}/h, price {price_hour:,}/h):")
+    print(f"  most offer changes in any 60 s: {fair['best_minute']:,} (sampled every 0.25 s); emulator peak per "
+          f"minute {counters.get('peakOfferChangesPerMinute', 0):,}, rejected {counters.get('rejected', 0)}; "
+          f"{fair['sent']:,} sent while watched")
+    shop_counters = bench.seller_counters(shop)
+    print(f"  seller 'shop' (after its {shop_run.label} stock changes): emulator peak per minute "
+          f"{shop_counters.get('peakOfferChangesPerMinute', 0):,}, rejected {shop_counters.get('rejected', 0)}")
+    per_hour = min(fair["best_minute"] * 60, hour)
+    print(f"  projected per hour: min(60 x {fair['best_minute']:,}, {hour:,}) = {per_hour:,} offer changes "
+          f"(a price-only backlog: min(that, {price_hour:,}) = {min(per_hour, price_hour):,}); baseline: Allegro's "
+          f"250,000/h")
+    groups: dict[str, list[float]] = {}
+    for out in fair["outs"]:
+        if out.latency is not None:
+            groups.setdefault(out.phase, []).append(out.latency)
+    lost = sum(1 for out in fair["outs"] if out.latency is None)
+    print("stock-outs of the 9 other sellers (one END each, latency change -> confirmed):")
+    labels = {"alone": "without the repricing (baseline)", "planning": "during the repricing's planning cycle",
+              "sending": "while the repricing is being sent"}
+    for phase in ("alone", "planning", "sending"):
+        values = groups.get(phase, [])
+        if values:
+            print(f"  {labels[phase]:<40} n={len(values):3d}  p50 {pct(values, .5):6.2f} s  p99 "
+                  f"{pct(values, .99):6.2f} s  max {max(values):6.2f} s")
+    if lost or fair["failures"]:
+        print(f"  not confirmed: {lost}; stock changes refused: {dict(fair['failures']) or 0}")
+    load, plan = fair["load_mb"], fair["plan_mb"]
+    print(f"memory, {sizes.big:,} due listings: planning cycle (first drive() call) RSS growth "
+          f"{plan if plan is not None else float('nan'):.0f} MB, {(plan or 0) * 1024 / sizes.big:.1f} KB/listing; "
+          f"baseline: loading the listing rows (with variant and product) {load:.0f} MB; the repricing commit "
+          f"(outbox rows) {fair['commit_mb']:.0f} MB")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="small sizes, about a minute")
+    mode.add_argument("--full", action="store_true", help="more repeats, a longer watch of the repricing")
+    parser.add_argument("--completion", type=float, default=1.0,
+                        help="seconds the emulator takes to complete a command (default 1.0)")
+    parser.add_argument("--workers", type=int, default=2, help="worker threads (magazynier worker's default: 2)")
+    args = parser.parse_args()
+    sizes = QUICK if args.quick else FULL if args.full else DEFAULT
+    started = time.monotonic()
+    setup_django()
+    from django.db import connection
+
+    from emulators.allegro import EmulatorConfig
+    from emulators.allegro.testing import running_emulator
+
+    print(f"database: {connection.vendor}; started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; sizes: {sizes}")
+    with running_emulator(EmulatorConfig(seed=1, command_completion_seconds=args.completion)) as emu:
+        bench = Bench(emu, sizes, args.completion)
+        workers = Workers(args.workers)
+        try:
+            first = latency_and_efficiency(bench, workers)
+            fair = fairness(bench, workers)
+            report_fairness(bench, fair, first["shop"], first["runs"][-1])
+        finally:
+            workers.stop()
+    print(f"\nworker errors: {dict(workers.errors) or 'none'}")
+    summary(bench, first, fair, time.monotonic() - started)
+    return 0
+
+
+def summary(bench: Bench, first: dict, fair: dict, seconds: float) -> None:
+    runs = first["runs"]
+    rows = [("figure", "measured", "baseline (same run)")]
+    for run in runs:
+        base = pct(first["floors_one"], .5) if run.label == "1" else first["floor_batch"]
+        rows.append((f"latency {run.label} changed, p50 / p99", f"{pct(run.latencies, .5):.2f} / "
+                     f"{pct(run.latencies, .99):.2f} s", f"floor {base:.2f} s (completion {bench.completion:.1f} s)"))
+    for run in [*runs[1:], first["wave"]]:
+        k = 1000 / max(run.confirmed, 1)
+        name = "stock-out wave" if run.label == "wave" else f"{run.label} changes"
+        rows.append((f"requests per 1,000 ({name})", f"{run.requests * k:.0f}",
+                     f"lower bound {3 * run.lower_bound * k:.0f}; naive {first['naive'][0]:.0f}"))
+        rows.append((f"offer changes per 1,000 ({name})", f"{run.offer_changes * k:.0f}", "lower bound 1000; naive 1000"))
+    rows.append(("offer changes in the busiest 60 s (one seller)", f"{fair['best_minute']:,}",
+                 "limit 9,000 (budget 8,550); rejected " + str(fair["counters"].get("rejected", 0))))
+    groups: dict[str, list[float]] = {}
+    for out in fair["outs"]:
+        if out.latency is not None:
+            groups.setdefault(out.phase, []).append(out.latency)
+    for phase, name in (("alone", "alone"), ("planning", "during planning"), ("sending", "during sending")):
+        if groups.get(phase):
+            rows.append((f"stock-out latency {name}, p50 / max", f"{pct(groups[phase], .5):.2f} / "
+                         f"{max(groups[phase]):.2f} s", "alone: " + (f"{pct(groups['alone'], .5):.2f} s p50"
+                                                                    if groups.get("alone") else "-")))
+    rows.append((f"planning memory, {bench.sizes.big:,} listings", f"{fair['plan_mb'] or float('nan'):.0f} MB",
+                 f"loading the rows {fair['load_mb']:.0f} MB"))
+    width = [max(len(r[i]) for r in rows) for i in range(3)]
+    print(f"\nSummary ({seconds:.0f} s in all)")
+    for n, row in enumerate(rows):
+        print("  " + "  ".join(cell.ljust(width[i]) for i, cell in enumerate(row)))
+        if n == 0:
+            print("  " + "  ".join("-" * w for w in width))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
