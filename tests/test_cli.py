@@ -200,9 +200,38 @@ def test_allegro_from_a_fresh_install_to_live_offers(env, sample_csv):
         assert _json(f"http://127.0.0.1:{port}/__admin__/counters")["offersCreated"] == 1
         offers = _seller_offers(port, "woo-long-sleeve-tee")
         assert [o["publication"]["status"] for o in offers] == ["ACTIVE"]
+
+        # Issue 5: the background worker keeps the offer's stock in step with the warehouse, within seconds.
+        assert cli(env, "sync", "writers", "on").returncode == 0
+        worker = subprocess.Popen([*MAGAZYNIER, "worker"], env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+        try:
+            changed = subprocess.run([sys.executable, "-c", STOCK_CHANGE.format(sku="woo-long-sleeve-tee", n=3)],
+                                     env=env, capture_output=True, text=True)
+            assert changed.returncode == 0, changed.stderr
+            started = time.monotonic()
+            while _seller_offers(port, "woo-long-sleeve-tee")[0]["stock"]["available"] != 3:
+                assert time.monotonic() - started < 30, "the stock change did not reach Allegro in 30 s"
+                time.sleep(0.2)
+            status = cli(env, "sync", "status")
+            assert status.returncode == 0 and "włączone" in status.stdout, status.stdout + status.stderr
+        finally:
+            worker.send_signal(signal.SIGINT)
+            worker.wait(timeout=30)
     finally:
         emulator.send_signal(signal.SIGINT)
         emulator.wait(timeout=20)
+
+
+STOCK_CHANGE = """
+import django, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "magazynier.settings")
+django.setup()
+from magazynier.catalog.importers import default_warehouse
+from magazynier.catalog.models import Variant
+from magazynier.inventory.actions import set_stock
+set_stock(Variant.objects.get(sku="{sku}").pk, default_warehouse().pk, {n}, reason="sale")
+"""
 
 
 def _seller_offers(port: int, sku: str) -> list[dict]:

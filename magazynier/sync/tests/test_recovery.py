@@ -13,9 +13,9 @@ both. The child also gets this process's data dir (rate-budget file, secret key)
 from __future__ import annotations
 
 import random
-from collections import Counter
 import subprocess
 import time
+from collections import Counter
 
 import pytest
 from django.utils import timezone
@@ -221,3 +221,27 @@ def test_when_every_change_fails_nothing_is_quarantined_and_an_outage_is_raised(
     assert not _open_alert(outage_alert_key(live_account.pk))
     assert SyncState.objects.get(account=live_account).outage_since is None
     assert not OutboxEntry.objects.exists()
+
+
+def test_scratch_sweep_error(live_account, emulator):
+    from magazynier.sync.dispatch import drive
+    emulator.world.set_fault_profile({"error_share": 1.0})
+    connector = allegro_connector(live_account, max_wait=2.0)
+    result = drive(live_account.pk, lambda a: connector, time_slice=0)
+    print("RESULT", result)
+
+
+def test_scratch_lone_bad_offer(live_account, emulator):
+    connector = allegro_connector(live_account, max_wait=2.0)
+    rw.drive_until_idle(live_account, connector, timeout=30)
+    rounds = rw.Rounds(live_account)
+    bad = rounds.listings[0]
+    _take_away(emulator, [bad.offer_id])
+    from magazynier.inventory.actions import set_stock
+    from magazynier.inventory.models import MovementReason
+    set_stock(bad.variant_id, rounds.warehouse.pk, 5, reason=MovementReason.STOCKTAKE)
+    for attempt in range(1, 6):
+        _retry_now(live_account)
+        rw.drive_until_idle(live_account, connector, timeout=30)
+        e = OutboxEntry.objects.get(listing=bad)
+        print("ATTEMPT", attempt, e.failures, e.quarantined_at, [(a.key, a.severity, a.occurrences) for a in Alert.objects.filter(resolved_at__isnull=True)])
