@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from magazynier.catalog.models import Category, Image, Product, ResponsibleProducer, Tag, Variant
 from magazynier.catalog.models_import import ImportJob, ImportProblem
+from magazynier.core import changes
 
 
 class VariantInline(admin.TabularInline):
@@ -24,12 +25,21 @@ class ProductAdmin(admin.ModelAdmin):
     filter_horizontal = ["tags"]
     inlines = [VariantInline, ImageInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # prices and "active" decide what channels show: their listings are looked at again
+        changes.changed(changes.PRICE, form.instance.variants.values_list("pk", flat=True))
+
 
 @admin.register(Variant)
 class VariantAdmin(admin.ModelAdmin):
     list_display = ["sku", "name", "ean", "price", "product"]
     search_fields = ["sku", "name", "ean"]
     list_select_related = ["product"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changes.changed(changes.PRICE, [obj.pk])
 
 
 @admin.register(Category)
