@@ -53,13 +53,19 @@ def retry_quarantined(account: ChannelAccount, listing_ids=None) -> int:
 def save_settings(settings: AccountSyncSettings, warehouses=None) -> AccountSyncSettings:
     """Store allocation, buffer and guard settings; every listing of every account is looked at again
     (one account's share changes what the shared pool of the others holds)."""
-    with transaction.atomic():
-        settings.full_clean()
-        settings.save()
-        if warehouses is not None:
-            settings.warehouses.set(warehouses)
-        check_rules(channel_rules())  # raises AllocationError (rolls back) e.g. when shares exceed 100 %
-        mark_accounts(ChannelAccount.objects.values_list("pk", flat=True), OutboxEntry.CATALOG)
+    new = settings.pk is None
+    try:
+        with transaction.atomic():
+            settings.full_clean()
+            settings.save()
+            if warehouses is not None:
+                settings.warehouses.set(warehouses)
+            check_rules(channel_rules())  # raises AllocationError (rolls back) e.g. when shares exceed 100 %
+            mark_accounts(ChannelAccount.objects.values_list("pk", flat=True), OutboxEntry.CATALOG)
+    except Exception:
+        if new:
+            settings.pk = None  # the row was rolled back: a later save creates it again
+        raise
     return settings
 
 

@@ -138,10 +138,7 @@ def drive_until_idle(account: ChannelAccount, connector, *, timeout: float, nap:
     deadline = time.monotonic() + timeout
     cycles = 0
     while True:
-        t0 = time.monotonic()
         result = drive(account.pk, lambda _account: connector, time_slice=0)
-        if os.environ.get("RW_DEBUG"):
-            print(f"cycle {time.monotonic()-t0:.2f}s {result}", flush=True)
         cycles += 1
         assert result is not None, "the account's lease is held by someone else"
         assert not result.held, "the guard held a plan"

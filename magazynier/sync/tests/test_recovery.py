@@ -24,10 +24,13 @@ from emulators.allegro import EmulatorConfig
 from emulators.allegro.testing import running_emulator
 from magazynier.channels.allegro import budgets
 from magazynier.channels.connections import allegro_connector
+from magazynier.channels.errors import TransientError
+from magazynier.inventory.actions import set_stock
+from magazynier.inventory.models import MovementReason
 from magazynier.notifications.models import Alert
 from magazynier.sync import outbox
 from magazynier.sync.actions import retry_quarantined
-from magazynier.sync.dispatch import outage_alert_key, quarantine_alert_key
+from magazynier.sync.dispatch import drive, outage_alert_key, quarantine_alert_key
 from magazynier.sync.models import Command, CommandItem, OutboxEntry, SyncState
 from magazynier.sync.tests import recovery_world as rw
 from magazynier.sync.tests.helpers import remote
@@ -83,7 +86,6 @@ def test_sigkill_at_random_points_loses_nothing_and_sends_nothing_twice(transact
         unfinished = Command.objects.exclude(state=Command.DONE)
         landed["awaiting a report" if unfinished.filter(state=Command.SENT).exists() else
                "before a resend" if unfinished.filter(attempts__gt=0).exists() else "elsewhere"] += 1
-    print("kills landed:", dict(landed))
     assert landed["awaiting a report"] + landed["before a resend"], f"no kill hit a command in flight: {landed}"
     assert CommandItem.objects.exists(), "the runners were killed before sending anything: the test tests nothing"
     rounds.next()
@@ -198,7 +200,7 @@ def test_when_every_change_fails_nothing_is_quarantined_and_an_outage_is_raised(
     rw.drive_until_idle(live_account, connector, timeout=30)
     rounds = rw.Rounds(live_account)
     owners = _take_away(emulator, [li.offer_id for li in rounds.listings])
-    rounds.next(prices=False)
+    rounds.next(prices=False, same=True)
     for attempt in range(1, 5):
         _retry_now(live_account)
         rw.drive_until_idle(live_account, connector, timeout=30)
@@ -223,25 +225,35 @@ def test_when_every_change_fails_nothing_is_quarantined_and_an_outage_is_raised(
     assert not OutboxEntry.objects.exists()
 
 
-def test_scratch_sweep_error(live_account, emulator):
-    from magazynier.sync.dispatch import drive
-    emulator.world.set_fault_profile({"error_share": 1.0})
+
+# ---------------------------------------------------------------- reproductions of engine bugs
+@pytest.mark.xfail(strict=True, raises=TransientError,
+                   reason="engine bug: a channel error during drive()'s full read escapes drive(), so a Huey task "
+                          "fails and `magazynier sync run` exits with code 2 instead of retrying")
+def test_a_503_during_the_first_full_read_is_retried_later(live_account, emulator):
     connector = allegro_connector(live_account, max_wait=2.0)
-    result = drive(live_account.pk, lambda a: connector, time_slice=0)
-    print("RESULT", result)
+    emulator.world.set_fault_profile({"error_share": 1.0})  # Allegro answers 500/503 to everything
+    result = drive(live_account.pk, lambda _account: connector, time_slice=0)
+    assert result.retry_after and result.error
+    assert SyncState.objects.get(account=live_account).last_full_sweep_at is None
+    emulator.world.set_fault_profile("none")
+    rw.drive_until_idle(live_account, connector, timeout=30)
+    assert SyncState.objects.get(account=live_account).last_full_sweep_at is not None
 
 
-def test_scratch_lone_bad_offer(live_account, emulator):
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="engine gap: quarantine needs a success in the same cycle, so one broken offer retried "
+                          "alone (nothing else changing) raises the critical outage alert forever, never set aside")
+def test_a_lone_offer_that_keeps_failing_is_set_aside_not_reported_as_an_outage(live_account, emulator):
     connector = allegro_connector(live_account, max_wait=2.0)
     rw.drive_until_idle(live_account, connector, timeout=30)
     rounds = rw.Rounds(live_account)
     bad = rounds.listings[0]
     _take_away(emulator, [bad.offer_id])
-    from magazynier.inventory.actions import set_stock
-    from magazynier.inventory.models import MovementReason
     set_stock(bad.variant_id, rounds.warehouse.pk, 5, reason=MovementReason.STOCKTAKE)
-    for attempt in range(1, 6):
+    for _attempt in range(3):
         _retry_now(live_account)
         rw.drive_until_idle(live_account, connector, timeout=30)
-        e = OutboxEntry.objects.get(listing=bad)
-        print("ATTEMPT", attempt, e.failures, e.quarantined_at, [(a.key, a.severity, a.occurrences) for a in Alert.objects.filter(resolved_at__isnull=True)])
+    assert OutboxEntry.objects.get(listing=bad).failures == 3
+    assert not _open_alert(outage_alert_key(live_account.pk)), "one broken offer is reported as an outage"
+    assert OutboxEntry.objects.get(listing=bad).quarantined_at is not None
