@@ -13,26 +13,27 @@ Every figure is printed beside a baseline measured in the same run:
    naive sync PATCHing every offer's stock (measured on a sample with the connector's edit_offer, scaled).
 3. Sustained offer changes per minute for one seller at Allegro's real limits (emulator rejections must be
    0), projected to an hour; fairness: 9 sellers' stock-outs with and without a 100,000-offer repricing of a
-   10th seller, all driven by Huey-like worker threads (2, as `magazynier worker`).
-4. Peak memory (RSS growth) of the planning cycle over the 100,000 repriced listings, beside loading the
-   same listing rows.
+   10th seller.
+4. Peak memory (RSS growth of the worker process) of the planning cycle over the 100,000 repriced listings,
+   beside a fresh process loading the same listing rows.
 
-    python bench/bench_sync.py [--quick | --full] [--completion 1.0] [--workers 2]
+The engine runs as in production: the product's worker process (`magazynier worker`: Huey thread workers, the
+periodic tick) on the same data dir and SQLite queue; each change's on_commit hook queues the account's
+sync_account task, which calls dispatch.drive. The emulator runs in this process on a loopback port.
+
+    python bench/bench_sync.py [--quick | --full] [--completion 1.0] [--workers N]
 """
 
 from __future__ import annotations
 
 import argparse
-import ctypes
-import gc
-import heapq
-import itertools
-import logging
 import os
 import random
+import re
+import signal
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
@@ -61,7 +62,8 @@ class Sizes:
 
 
 QUICK = Sizes(latency=(1, 100, 1000), repeats_of_one=3, shop=1000, wave=200, naive=100, big=10_000, observe=15)
-DEFAULT = Sizes(latency=(1, 100, 10_000), repeats_of_one=5, shop=10_000, wave=1000, naive=200, big=100_000)
+DEFAULT = Sizes(latency=(1, 100, 10_000), repeats_of_one=5, shop=10_000, wave=1000, naive=200, big=100_000,
+                observe=62)
 FULL = Sizes(latency=(1, 100, 10_000), repeats_of_one=10, shop=10_000, wave=1000, naive=500, big=100_000,
              observe=130)
 
@@ -70,15 +72,13 @@ FULL = Sizes(latency=(1, 100, 10_000), repeats_of_one=10, shop=10_000, wave=1000
 def setup_django() -> None:
     os.environ.setdefault("MAGAZYNIER_DATA_DIR", tempfile.mkdtemp(prefix="magazynier-bench-"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "magazynier.settings"
-    os.environ["MAGAZYNIER_QUEUE"] = "sqlite"  # wakes are queued and never consumed: this script plays the workers
+    os.environ.setdefault("MAGAZYNIER_QUEUE", "sqlite")  # the default queue of an SQLite installation
     os.environ.pop("MAGAZYNIER_WRITERS_OFF", None)
     import django
     from django.core.management import call_command
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
-    # the engine logs every rate-limit wait as a warning; the workers count them instead
-    logging.getLogger("magazynier").setLevel(logging.ERROR)
 
 
 def shop_stock(rng: random.Random) -> int:
@@ -120,29 +120,33 @@ def pct(values: list[float], share: float) -> float:
     return values[min(len(values) - 1, int(share * len(values)))]
 
 
-def rss_mb() -> float:
-    with open("/proc/self/statm") as handle:
-        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def peak_rss_mb() -> float:
-    """VmHWM: the highest RSS since the process started or since reset_peak_rss()."""
-    with open("/proc/self/status") as handle:
+def proc_status(pid: int | str, field_name: str) -> float:
+    """A memory figure of /proc/<pid>/status in MB (VmRSS: now; VmHWM: the peak since start or reset)."""
+    with open(f"/proc/{pid}/status") as handle:
         for line in handle:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field_name + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
 
 
-def reset_peak_rss() -> None:
-    """Collect garbage, hand free heap back to the OS, and restart VmHWM from the current RSS (Linux >= 4.0)."""
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except OSError:
-        pass
-    with open("/proc/self/clear_refs", "w") as handle:
+def reset_peak(pid: int | str) -> None:
+    """Restart VmHWM from the current RSS (Linux >= 4.0)."""
+    with open(f"/proc/{pid}/clear_refs", "w") as handle:
         handle.write("5")
+
+
+def load_rows(account_id: int) -> None:
+    """Run in a fresh process: RSS growth of loading the listing rows the planner loads (with variant, product)."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "magazynier.settings"
+    import django
+
+    django.setup()
+    from magazynier.channels.models import Listing
+
+    Listing.objects.filter(pk=0).first()  # connect and warm the ORM first
+    before = proc_status("self", "VmRSS")
+    rows = list(Listing.objects.filter(account_id=account_id).select_related("variant__product"))
+    print(f"{len(rows)} {proc_status('self', 'VmHWM') - before:.1f}")
 
 
 # ---------------------------------------------------------------- sellers
@@ -287,97 +291,50 @@ class Bench:
         return time.perf_counter() - started
 
 
-# ---------------------------------------------------------------- workers
-class Workers:
-    """Huey's thread workers as the product runs them: a wake (after a commit) runs tasks.sync_account, i.e.
-    dispatch.drive(account_id) with its default 10 s slice and connector; a result with next_run_in schedules
-    the next run (tasks.schedule_wake, de-duplicated); the periodic tick, on every wall-clock minute, wakes
-    accounts with due work. A busy account (lease held) ends the task, as in the product."""
+# ---------------------------------------------------------------- the worker process
+class Worker:
+    """`magazynier worker --workers N` on the benchmark's data dir, logging to a file."""
 
-    def __init__(self, count: int):
-        self.cond = threading.Condition()
-        self.queue: list[tuple[float, int, int]] = []
-        self.order = itertools.count()
-        self.wake_at: dict[int, float] = {}
-        self.stopping = False
-        self.accounts: list[int] = []
-        self.calls: list[tuple[int, float, float, str]] = []  # account, start, end (monotonic), outcome
-        self.errors: Counter[str] = Counter()
-        self.threads = [threading.Thread(target=self._work, name=f"worker-{n}", daemon=True) for n in range(count)]
-        self.threads.append(threading.Thread(target=self._tick, name="tick", daemon=True))
-        for thread in self.threads:
-            thread.start()
+    def __init__(self, threads: int | None):
+        self.path = Path(os.environ["MAGAZYNIER_DATA_DIR"]) / "worker.log"
+        self.log = self.path.open("w")
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        command = [sys.executable, "-m", "magazynier.cli", "worker"] + (["--workers", str(threads)] if threads else [])
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while not (started := re.search(r"consumer started with (\d+) thread", self.path.read_text())):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the worker did not start:\n{self.path.read_text()[-2000:]}")
+            time.sleep(0.1)
+        self.threads = int(started.group(1))
 
-    def wake(self, account_id: int, delay: float = 0.0) -> None:
-        with self.cond:
-            heapq.heappush(self.queue, (time.monotonic() + delay, next(self.order), account_id))
-            self.cond.notify_all()  # the tick thread waits on the same condition
-
-    def _schedule(self, account_id: int, delay: float) -> None:
-        now = time.monotonic()
-        at = now + delay
-        with self.cond:
-            pending = self.wake_at.get(account_id)
-            if pending is not None and now <= pending <= at:
-                return
-            self.wake_at[account_id] = at
-        self.wake(account_id, max(delay, 0.1))
-
-    def _next(self) -> int | None:
-        with self.cond:
-            while not self.stopping:
-                now = time.monotonic()
-                if self.queue and self.queue[0][0] <= now:
-                    return heapq.heappop(self.queue)[2]
-                self.cond.wait(min(self.queue[0][0] - now, 1.0) if self.queue else 1.0)
-            return None
-
-    def _work(self) -> None:
-        from django.db import connection
-
-        from magazynier.sync.dispatch import drive
-
-        try:
-            while (account_id := self._next()) is not None:
-                started = time.monotonic()
-                try:
-                    result = drive(account_id)
-                except Exception as exc:  # noqa: BLE001 - Huey logs a failed task and goes on; so do we
-                    self.errors[f"{type(exc).__name__}: {str(exc)[:70]}"] += 1
-                    outcome = "exception"
-                else:
-                    outcome = "busy" if result is None else ("error" if result.error else "ok")
-                    if result is not None and result.error:
-                        self.errors[result.error.split(":")[-1].strip()[:70]] += 1
-                    if result is not None and result.next_run_in is not None:
-                        self._schedule(account_id, result.next_run_in)
-                self.calls.append((account_id, started, time.monotonic(), outcome))
-        finally:
-            connection.close()
-
-    def _tick(self) -> None:
-        from django.db import connection
-
-        from magazynier.sync.outbox import has_due_work
-
-        try:
-            while True:
-                with self.cond:
-                    self.cond.wait_for(lambda: self.stopping, timeout=60 - time.time() % 60)
-                    if self.stopping:
-                        return
-                for account_id in list(self.accounts):
-                    if has_due_work(account_id):
-                        self.wake(account_id)
-        finally:
-            connection.close()
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     def stop(self) -> None:
-        with self.cond:
-            self.stopping = True
-            self.cond.notify_all()
-        for thread in self.threads:
-            thread.join(timeout=120)
+        self.process.send_signal(signal.SIGINT)  # Huey's graceful shutdown: running tasks finish
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+    def digest(self) -> tuple[Counter[str], list[float]]:
+        """Warnings and errors the worker logged (counted by message), and the durations of its tasks."""
+        problems: Counter[str] = Counter()
+        durations = []
+        for line in self.path.read_text(errors="replace").splitlines():
+            if line.startswith("[") and (match := re.search(r"sync_account: \S+ executed in ([\d.]+)s", line)):
+                durations.append(float(match.group(1)))  # Huey's own format ("[date] INFO:huey:…"), once per task
+            elif not line.startswith("[") and (" WARNING " in line or " ERROR " in line):
+                message = line.split(": ", 1)[-1]
+                message = re.sub(r"/[\w/-]*[0-9a-f]{8}-[\w-]+", "/…", message)
+                problems[re.sub(r"\d+", "N", message)[:110]] += 1
+            elif re.match(r"\w+(Error|Exception)\b", line):
+                problems[line[:110]] += 1
+        return problems, durations
 
 
 def wait_idle(account_ids: list[int], timeout: float) -> bool:
@@ -402,6 +359,7 @@ class Run:
     changed: int
     commit: float  # seconds of the changing transaction
     latencies: list[float]  # per listing: first change -> its last confirmation
+    to_plan: list[float]  # per item: change -> the cycle that planned it started (queue and worker pick-up)
     before_send: list[float]  # per item: change -> the channel accepted the command
     after_done: list[float]  # per item: the channel finished the command -> we confirmed it
     requests: int
@@ -409,7 +367,6 @@ class Run:
     commands: int
     lower_bound: int  # commands
     confirmed: int
-    wall: float
     budget_left: int = 0  # offer changes our per-minute budget still allowed when the change was made
 
     def ideal(self, floor: float, share: float) -> float:
@@ -417,38 +374,40 @@ class Run:
         rest when the first changes leave the 60 s window."""
         return floor if share * self.confirmed < self.budget_left else 60 + floor
 
+    def engine_adds(self, completion: float) -> float:
+        return pct([x - completion for x in self.latencies], .5)
 
-def measure(bench: Bench, seller: Seller, label: str, listing_ids: list[int], since: datetime, commit: float,
-            requests: int, offer_changes: int, wall: float) -> Run:
+
+def measure(bench: Bench, label: str, listing_ids: list[int], since: datetime, commit: float, requests: int,
+            offer_changes: int) -> Run:
     from magazynier.sync import planning
     from magazynier.sync.models import CommandItem
 
     rows = list(CommandItem.objects.filter(listing_id__in=listing_ids, changed_since__gte=since)
                 .values_list("listing_id", "offer_id", "kind", "outcome", "changed_since", "confirmed_at",
-                             "command__command_id", "command__value"))
+                             "command__command_id", "command__value", "command__created_at"))
     commands = bench.emu.world.commands.commands
     first: dict[int, datetime] = {}
     last: dict[int, datetime] = {}
-    before, after, changes = [], [], []
-    for listing_id, offer_id, kind, outcome, changed, confirmed, command_id, value in rows:
-        if outcome != CommandItem.OK:
+    to_plan, before, after, changes = [], [], [], []
+    for listing_id, offer_id, kind, outcome, changed, confirmed, command_id, value, planned in rows:
+        remote = commands.get((kind, str(command_id)))
+        if outcome != CommandItem.OK or remote is None:
             continue
         first[listing_id] = min(first.get(listing_id, changed), changed)
         last[listing_id] = max(last.get(listing_id, confirmed), confirmed)
-        remote = commands.get((kind, str(command_id)))
-        if remote is None:
-            continue
+        to_plan.append((planned - changed).total_seconds())
         before.append(remote.created_at - changed.timestamp())
         after.append(confirmed.timestamp() - remote.completes_at)
         typed = int(value) if kind == planning.QUANTITY else Decimal(value) if kind == planning.PRICE else value
         changes.append(planning.Change(listing_id, offer_id, kind, typed, None, 0))
     latencies = [(last[i] - first[i]).total_seconds() for i in first]
-    return Run(label, len(listing_ids), commit, latencies, before, after, requests, offer_changes,
-               len({r[6] for r in rows}), planning.lower_bound_commands(changes), len(first), wall)
+    return Run(label, len(listing_ids), commit, latencies, to_plan, before, after, requests, offer_changes,
+               len({r[6] for r in rows}), planning.lower_bound_commands(changes), len(first))
 
 
-def run_change(bench: Bench, workers: Workers, seller: Seller, label: str, new: dict[int, int],
-               timeout: float = 600) -> Run:
+def run_change(bench: Bench, seller: Seller, label: str, new: dict[int, int], timeout: float = 600) -> Run:
+    """Commit a stock change (its on_commit hook queues the account's sync task) and wait until it is confirmed."""
     from django.utils import timezone
 
     from magazynier.channels.allegro.budgets import OFFER_CHANGES
@@ -458,14 +417,11 @@ def run_change(bench: Bench, workers: Workers, seller: Seller, label: str, new: 
     with world.lock:
         used = world.limiter.seller(seller.seller_id).changes_minute.total(world.clock.now())
     since = timezone.now()
-    started = time.monotonic()
     commit = bench.set_stocks(seller, new)
-    workers.wake(seller.pk)  # what the commit's on_commit hook asks Huey for
     if not wait_idle([seller.pk], timeout):
         print(f"  !! {label}: not idle after {timeout:.0f} s")
-    wall = time.monotonic() - started
-    run = measure(bench, seller, label, [seller.listing[v] for v in new], since, commit,
-                  bench.requests() - requests, bench.offer_changes(seller) - changes, wall)
+    run = measure(bench, label, [seller.listing[v] for v in new], since, commit, bench.requests() - requests,
+                  bench.offer_changes(seller) - changes)
     run.budget_left = OFFER_CHANGES[0].count - used
     return run
 
@@ -475,25 +431,23 @@ def floor(bench: Bench, seller: Seller, variant_ids: list[int]) -> float:
     from magazynier.channels.connections import allegro_connector
 
     connector = allegro_connector(seller.account, max_wait=65)
-    offers = [seller.offer[v] for v in variant_ids]
     value = max(seller.stock[v] for v in variant_ids) + 1
     started = time.perf_counter()
     command_id = str(uuid.uuid4())
-    connector.push_quantity(command_id, offers, value)
+    connector.push_quantity(command_id, [seller.offer[v] for v in variant_ids], value)
     while not connector.command_report("quantity", command_id).done:
         time.sleep(0.01)
     return time.perf_counter() - started
 
 
 # ---------------------------------------------------------------- 1 + 2: latency and efficiency
-def latency_and_efficiency(bench: Bench, workers: Workers) -> dict:
+def latency_and_efficiency(bench: Bench) -> dict:
     sizes, rng = bench.sizes, bench.rng
     print(f"\n== 1. Propagation latency and 2. API efficiency (emulator command_completion_seconds = "
           f"{bench.completion:.1f} s) ==")
     started = time.monotonic()
     shop = bench.add_seller("shop", sizes.shop, real_link=False)
     wave = bench.add_seller("wave", sizes.wave * WAVE_SHARE, real_link=False)
-    workers.accounts += [shop.pk, wave.pk]
     print(f"set up: seller 'shop' {sizes.shop:,} live offers, seller 'wave' {sizes.wave * WAVE_SHARE:,}, "
           f"in {time.monotonic() - started:.1f} s")
 
@@ -503,42 +457,35 @@ def latency_and_efficiency(bench: Bench, workers: Workers) -> dict:
     floor_batch = floor(bench, wave, spare[sizes.repeats_of_one:sizes.repeats_of_one + 100])
     spare = spare[sizes.repeats_of_one + 100:]
 
-    runs: list[Run] = []
     order = shop.variants[:]
     rng.shuffle(order)
-    ones = []
-    for n in range(sizes.repeats_of_one):
-        v = order[n]
-        ones.append(run_change(bench, workers, shop, "1", {v: another_stock(rng, shop.stock[v])}))
-    merged = Run("1", len(ones), pct([r.commit for r in ones], 0.5), [x for r in ones for x in r.latencies],
-                 [x for r in ones for x in r.before_send], [x for r in ones for x in r.after_done],
-                 sum(r.requests for r in ones), sum(r.offer_changes for r in ones), sum(r.commands for r in ones),
-                 sum(r.lower_bound for r in ones), sum(r.confirmed for r in ones), sum(r.wall for r in ones))
-    runs.append(merged)
+    ones = [run_change(bench, shop, "1", {v: another_stock(rng, shop.stock[v])}) for v in order[:sizes.repeats_of_one]]
+    runs = [Run("1", len(ones), pct([r.commit for r in ones], .5), *(
+        [x for r in ones for x in getattr(r, name)] for name in ("latencies", "to_plan", "before_send", "after_done")),
+        *(sum(getattr(r, name) for r in ones) for name in ("requests", "offer_changes", "commands", "lower_bound",
+                                                         "confirmed")), budget_left=ones[-1].budget_left)]
     for count in sizes.latency[1:]:
-        chosen = order[:count] if count < len(order) else order
-        runs.append(run_change(bench, workers, shop, f"{count:,}",
-                               {v: another_stock(rng, shop.stock[v]) for v in chosen}))
+        chosen = order[:count]
+        runs.append(run_change(bench, shop, f"{count:,}", {v: another_stock(rng, shop.stock[v]) for v in chosen}))
 
-    print(f"{'changed':>8} {'commit':>7} {'p50':>7} {'p99':>7} {'max':>7} | engine adds p50 (before send + after "
-          f"done) | floor (same run)")
+    print(f"{'changed':>8} {'commit':>7} {'p50':>7} {'p99':>7} {'max':>7} | engine adds p50 = to the planning cycle + "
+          f"on to the PUT, after the channel finished | floor")
     for run in runs:
-        adds = [x - bench.completion for x in run.latencies]
         base = pct(floors_one, 0.5) if run.label == "1" else floor_batch
         note = ""
         if run.ideal(base, .99) > base:
             note = (f"; ideal at the budget ({run.budget_left:,} of 8,550/min left): p50 {run.ideal(base, .5):.2f} s, "
                     f"p99 {run.ideal(base, .99):.2f} s")
+        to_plan = pct(run.to_plan, .5)
         print(f"{run.label:>8} {run.commit:6.2f}s {pct(run.latencies, .5):6.2f}s {pct(run.latencies, .99):6.2f}s "
-              f"{max(run.latencies):6.2f}s | {pct(adds, .5):5.2f} s ({pct(run.before_send, .5):.2f} + "
-              f"{pct(run.after_done, .5):.2f}) | {base:.2f} s{note}")
+              f"{max(run.latencies):6.2f}s | {run.engine_adds(bench.completion):5.2f} s = {to_plan:.2f} + "
+              f"{pct(run.before_send, .5) - to_plan:.2f}, {pct(run.after_done, .5):.2f} | {base:.2f} s{note}")
     print(f"  floor: PUT + report polled every 10 ms, 1 offer p50 {pct(floors_one, .5):.2f} s "
-          f"(n={len(floors_one)}), 100 offers {floor_batch:.2f} s; confirmed listings: "
+          f"(n={len(floors_one)}), 100 offers {floor_batch:.2f} s; listings confirmed: "
           f"{', '.join(str(r.confirmed) for r in runs)}")
 
     # the stock-out wave: 1 offer in WAVE_SHARE ends
-    wave_variants = wave.variants[:sizes.wave]
-    wave_run = run_change(bench, workers, wave, "wave", {v: 0 for v in wave_variants})
+    wave_run = run_change(bench, wave, "wave", {v: 0 for v in wave.variants[:sizes.wave]})
 
     # the naive sync: one PATCH per offer, measured on a sample
     from magazynier.channels.connections import allegro_connector
@@ -548,17 +495,15 @@ def latency_and_efficiency(bench: Bench, workers: Workers) -> dict:
     before = bench.requests()
     t0 = time.perf_counter()
     for v in sample:
-        n = another_stock(rng, wave.stock[v])
-        connector.edit_offer(wave.offer[v], {"stock": {"available": n}})
+        connector.edit_offer(wave.offer[v], {"stock": {"available": another_stock(rng, wave.stock[v])}})
     naive_seconds = time.perf_counter() - t0
     naive_requests = bench.requests() - before
 
     print(f"\nper 1,000 changed listings{'':14} requests  offer-changes  commands | lower bound: commands "
           f"requests offer-changes")
-    rows = [r for r in runs if r.label != "1"] + [wave_run]
-    for run in rows:
+    for run in [*runs[1:], wave_run]:
         k = 1000 / max(run.confirmed, 1)
-        label = {"wave": f"stock-out wave ({run.changed:,} -> END)"}.get(run.label, f"{run.label} small-shop changes")
+        label = f"stock-out wave ({run.changed:,} -> END)" if run.label == "wave" else f"{run.label} small-shop changes"
         print(f"  {label:<38} {run.requests * k:8.0f} {run.offer_changes * k:14.0f} {run.commands * k:9.1f} | "
               f"{run.lower_bound * k:20.1f} {3 * run.lower_bound * k:8.0f} {1000:13d}")
     k = 1000 / len(sample)
@@ -569,7 +514,7 @@ def latency_and_efficiency(bench: Bench, workers: Workers) -> dict:
           "with one report and one task page = 3 requests; one offer change per changed offer. Allegro counts a "
           "PATCH as one offer change; the emulator counts only commands.)")
     return {"runs": runs, "floors_one": floors_one, "floor_batch": floor_batch, "wave": wave_run,
-            "naive": (naive_requests * 1000 / len(sample), naive_seconds * 1000 / len(sample)), "shop": shop}
+            "naive": (naive_requests * k, naive_seconds * k), "shop": shop}
 
 
 # ---------------------------------------------------------------- 3 + 4: fairness, sustained rate, memory
@@ -582,19 +527,20 @@ class StockOut:
     phase: str
     latency: float | None = None  # the engine's measure: changed_since (inside the transaction) -> confirmed
     from_call: float | None = None  # from the call, i.e. with the wait for the write lock
+    to_plan: float | None = None  # changed_since -> the planning cycle that took it started
 
 
-def fairness(bench: Bench, workers: Workers) -> dict:
+def fairness(bench: Bench, worker: Worker) -> dict:
     from django.db import OperationalError, transaction
+    from django.utils import timezone
 
     from magazynier.catalog.models import Variant
-    from magazynier.channels.models import Listing
     from magazynier.core import changes
-    from magazynier.sync.models import AccountSyncSettings, CommandItem
+    from magazynier.sync.models import AccountSyncSettings, Command, CommandItem
 
     sizes = bench.sizes
-    print(f"\n== 3. Sustained rate and fairness; 4. memory ({len(workers.threads) - 1} worker threads, "
-          f"10 sellers, one of them repricing {sizes.big:,} offers) ==")
+    print(f"\n== 3. Sustained rate and fairness; 4. memory (10 sellers, one of them repricing {sizes.big:,} "
+          f"offers) ==")
     started = time.monotonic()
     big = bench.add_seller("big", sizes.big, real_link=False, prices=True)
     # a seller repricing everything raises the guard's "changes in one plan" limit (default 20,000)
@@ -605,14 +551,9 @@ def fairness(bench: Bench, workers: Workers) -> dict:
     small = [bench.add_seller(f"small{n}", sizes.small, real_link=True) for n in range(1, 10)]
     print(f"set up: 9 sellers x {sizes.small} live offers linked with link_offers in "
           f"{time.monotonic() - started:.1f} s")
-    workers.accounts += [big.pk, *(s.pk for s in small)]
-
-    # 4. baseline for memory: the listing rows the planning cycle loads (Listing + variant + product)
-    reset_peak_rss()
-    base = rss_mb()
-    rows = list(Listing.objects.filter(account=big.account).select_related("variant__product"))
-    load_mb = peak_rss_mb() - base
-    del rows
+    loaded = subprocess.run([sys.executable, __file__, "--load-rows", str(big.pk)], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True).stdout.split()
+    load_mb = float(loaded[1])
 
     next_variant = {s.key: iter(s.variants) for s in small}
     outs: list[StockOut] = []
@@ -628,7 +569,6 @@ def fairness(bench: Bench, workers: Workers) -> dict:
                 failures[f"{type(exc).__name__}: {exc}"] += 1
                 continue
             outs.append(StockOut(seller, v, asked, commit, phase))
-            workers.wake(seller.pk)
 
     # without the repricing
     for _ in range(2):
@@ -638,10 +578,10 @@ def fairness(bench: Bench, workers: Workers) -> dict:
 
     # the repricing: every variant of 'big' +5 %, committed the way the importer does (one transaction, PRICE)
     new_prices = {v: repriced(p) for v, p in big.price.items()}
-    distinct = len(set(new_prices.values()))
     counters_before = bench.seller_counters(big)
-    reset_peak_rss()
-    base = rss_mb()
+    reset_peak(worker.pid)
+    worker_rss = proc_status(worker.pid, "VmRSS")
+    since = timezone.now()
     t0 = time.perf_counter()
     with transaction.atomic():
         by_price: dict[Decimal, list[int]] = {}
@@ -652,57 +592,51 @@ def fairness(bench: Bench, workers: Workers) -> dict:
                 Variant.objects.filter(pk__in=ids[start:start + 5000]).update(price=p)
         changes.changed(changes.PRICE, list(new_prices))
     reprice_commit = time.perf_counter() - t0
-    commit_mb = peak_rss_mb() - base
-    reset_peak_rss()
-    base = rss_mb()
-    samples: list[tuple[float, int, int]] = []  # monotonic, offer changes of 'big', its rejections
-    trigger = time.monotonic()
-    workers.wake(big.pk)
+    committed = time.monotonic()
 
-    def planning_done() -> tuple[float, float] | None:
-        calls = [c for c in workers.calls if c[0] == big.pk and c[1] >= trigger and c[3] != "busy"]
-        return (calls[0][1], calls[0][2]) if calls else None
-
-    plan_peak = None
+    samples: list[tuple[float, int]] = []  # monotonic, offer changes of 'big'
+    planned_at = None
+    plan_mb = None
     next_round = time.monotonic() + 1.0
     while True:
         now = time.monotonic()
-        counters = bench.seller_counters(big)
-        samples.append((now, counters.get("offerChanges", 0), counters.get("rejected", 0)))
-        done = planning_done()
-        if done and plan_peak is None:
-            plan_peak = peak_rss_mb() - base
-        if done and now - done[1] >= sizes.observe:
+        samples.append((now, bench.offer_changes(big)))
+        if planned_at is None and Command.objects.filter(account=big.account, created_at__gte=since).exists():
+            planned_at = now
+            plan_mb = proc_status(worker.pid, "VmHWM") - worker_rss
+        if planned_at is not None and now - planned_at >= sizes.observe:
             break
         if now >= next_round:
-            stock_out_round("planning" if done is None else "sending")
+            stock_out_round("planning" if planned_at is None else "sending")
             next_round = now + 5.0
         time.sleep(0.25)
     wait_idle([s.pk for s in small], 120)
-    sent_during = bench.offer_changes(big) - counters_before.get("offerChanges", 0)
 
     for out in outs:
         item = (CommandItem.objects.filter(listing_id=out.seller.listing[out.variant], outcome=CommandItem.OK)
-                .order_by("-confirmed_at").values_list("changed_since", "confirmed_at").first())
+                .order_by("-confirmed_at").values_list("changed_since", "confirmed_at", "command__created_at").first())
         if item:
             out.latency = (item[1] - item[0]).total_seconds()
             out.from_call = item[1].timestamp() - out.asked
+            out.to_plan = (item[2] - item[0]).total_seconds()
 
-    # per-minute rate of 'big': the largest count in any 60 s of the samples
-    best = 0
-    j = 0
+    best, j = 0, 0  # the most offer changes of 'big' in any 60 s of the samples
     for i in range(len(samples)):
         while samples[i][0] - samples[j][0] > 60:
             j += 1
         best = max(best, samples[i][1] - samples[j][1])
-    counters = bench.seller_counters(big)
-    plan_start, plan_end = planning_done() or (trigger, time.monotonic())
-    big_calls = [c for c in workers.calls if c[0] == big.pk and c[1] >= trigger]
-    return {"big": big, "outs": outs, "failures": failures, "distinct_prices": distinct,
-            "reprice_commit": reprice_commit, "commit_mb": commit_mb, "load_mb": load_mb, "plan_mb": plan_peak,
-            "plan_wait": plan_start - trigger, "plan_seconds": plan_end - plan_start, "sent": sent_during,
-            "best_minute": best, "counters": counters, "busy": sum(1 for c in big_calls if c[3] == "busy"),
-            "longest_call": max((c[2] - c[1] for c in big_calls), default=0.0)}
+    first_command = (Command.objects.filter(account=big.account, created_at__gte=since)
+                     .order_by("created_at").values_list("created_at", flat=True).first())
+    first_sent = (Command.objects.filter(account=big.account, created_at__gte=since, sent_at__isnull=False)
+                  .order_by("sent_at").values_list("sent_at", flat=True).first())
+    commands = Command.objects.filter(account=big.account, created_at__gte=since).count()
+    return {"big": big, "outs": outs, "failures": failures, "distinct_prices": len(set(new_prices.values())),
+            "reprice_commit": reprice_commit, "load_mb": load_mb, "plan_mb": plan_mb,
+            "plan_start": (first_command - since).total_seconds() - reprice_commit if first_command else None,
+            "plan_seconds": (planned_at or time.monotonic()) - committed,
+            "first_sent": (first_sent - since).total_seconds() - reprice_commit if first_sent else None,
+            "commands": commands, "sent": bench.offer_changes(big) - counters_before.get("offerChanges", 0),
+            "best_minute": best, "counters": bench.seller_counters(big)}
 
 
 def report_fairness(bench: Bench, fair: dict, shop: Seller, shop_run: Run) -> None:
@@ -711,10 +645,14 @@ def report_fairness(bench: Bench, fair: dict, shop: Seller, shop_run: Run) -> No
     sizes = bench.sizes
     minute, hour, price_hour = OFFER_CHANGES[0].count, OFFER_CHANGES[1].count, PRICE_CHANGES[0].count
     counters = fair["counters"]
-    print(f"repricing: {sizes.big:,} variants +5 % ({fair['distinct_prices']} distinct new prices) committed in "
-          f"{fair['reprice_commit']:.1f} s; its planning cycle started {fair['plan_wait']:.1f} s later and its "
-          f"first drive() call took {fair['plan_seconds']:.1f} s (longest call {fair['longest_call']:.1f} s, "
-          f"{fair['busy']} calls found the lease busy)")
+
+    def seconds(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f} s"
+
+    print(f"repricing: {sizes.big:,} variants +5 % ({fair['distinct_prices']} distinct new prices, "
+          f"{fair['commands']} commands) committed in {fair['reprice_commit']:.1f} s; after the commit its planning "
+          f"cycle started in {seconds(fair['plan_start'])}, its commands were stored at "
+          f"{seconds(fair['plan_seconds'])} and the first sent at {seconds(fair['first_sent'])}")
     print(f"sustained, seller 'big' at the real limits (9,000/min, 250,000/h, price 150,000/h; our budgets "
           f"{minute:,}/min, {hour:,}/h, price {price_hour:,}/h):")
     print(f"  most offer changes in any 60 s: {fair['best_minute']:,} (sampled every 0.25 s); emulator peak per "
@@ -728,8 +666,9 @@ def report_fairness(bench: Bench, fair: dict, shop: Seller, shop_run: Run) -> No
           f"(a price-only backlog: min(that, {price_hour:,}) = {min(per_hour, price_hour):,}); baseline: Allegro's "
           f"250,000/h")
     lost = sum(1 for out in fair["outs"] if out.latency is None)
-    print("stock-outs of the 9 other sellers (one END each): the engine's latency (changed_since -> confirmed) | "
-          "from the apply_stock_changes call (waiting for the write lock included) | that call's duration")
+    print("stock-outs of the 9 other sellers (one END each): engine latency (changed_since -> confirmed) | from the "
+          "apply_stock_changes call (its wait for the write lock included) | that call, max | change -> its planning "
+          "cycle, p50")
     labels = {"alone": "without the repricing (baseline)", "planning": "during the repricing's planning cycle",
               "sending": "while the repricing is being sent"}
     for phase in ("alone", "planning", "sending"):
@@ -737,48 +676,15 @@ def report_fairness(bench: Bench, fair: dict, shop: Seller, shop_run: Run) -> No
         if outs:
             engine = [o.latency for o in outs]
             called = [o.from_call for o in outs]
-            commits = [o.commit for o in outs]
             print(f"  {labels[phase]:<38} n={len(outs):3d}  p50 {pct(engine, .5):5.2f} s p99 {pct(engine, .99):5.2f} "
-                  f"s | p50 {pct(called, .5):5.2f} s p99 {pct(called, .99):5.2f} s | max {max(commits):5.2f} s")
+                  f"s | p50 {pct(called, .5):5.2f} s p99 {pct(called, .99):5.2f} s | {max(o.commit for o in outs):5.2f} s | "
+                  f"{pct([o.to_plan for o in outs], .5):5.2f} s")
     if lost or fair["failures"]:
         print(f"  not confirmed: {lost}; stock changes refused: {dict(fair['failures']) or 0}")
-    load, plan = fair["load_mb"], fair["plan_mb"]
-    print(f"memory, {sizes.big:,} due listings: planning cycle (first drive() call) RSS growth "
-          f"{plan if plan is not None else float('nan'):.0f} MB, {(plan or 0) * 1024 / sizes.big:.1f} KB/listing; "
-          f"baseline: loading the listing rows (with variant and product) {load:.0f} MB; the repricing commit "
-          f"(outbox rows) {fair['commit_mb']:.0f} MB")
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help="small sizes, about a minute")
-    mode.add_argument("--full", action="store_true", help="more repeats, a longer watch of the repricing")
-    parser.add_argument("--completion", type=float, default=1.0,
-                        help="seconds the emulator takes to complete a command (default 1.0)")
-    parser.add_argument("--workers", type=int, default=2, help="worker threads (magazynier worker's default: 2)")
-    args = parser.parse_args()
-    sizes = QUICK if args.quick else FULL if args.full else DEFAULT
-    started = time.monotonic()
-    setup_django()
-    from django.db import connection
-
-    from emulators.allegro import EmulatorConfig
-    from emulators.allegro.testing import running_emulator
-
-    print(f"database: {connection.vendor}; started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; sizes: {sizes}")
-    with running_emulator(EmulatorConfig(seed=1, command_completion_seconds=args.completion)) as emu:
-        bench = Bench(emu, sizes, args.completion)
-        workers = Workers(args.workers)
-        try:
-            first = latency_and_efficiency(bench, workers)
-            fair = fairness(bench, workers)
-            report_fairness(bench, fair, first["shop"], first["runs"][-1])
-        finally:
-            workers.stop()
-    print(f"\nworker errors: {dict(workers.errors) or 'none'}")
-    summary(bench, first, fair, time.monotonic() - started)
-    return 0
+    plan = fair["plan_mb"]
+    print(f"memory, {sizes.big:,} due listings: the worker process's RSS grew {plan or float('nan'):.0f} MB during "
+          f"the planning cycle ({(plan or 0) * 1024 / sizes.big:.1f} KB/listing); baseline: a fresh process loading "
+          f"the same listing rows (with variant and product) grows {fair['load_mb']:.0f} MB")
 
 
 def summary(bench: Bench, first: dict, fair: dict, seconds: float) -> None:
@@ -786,18 +692,24 @@ def summary(bench: Bench, first: dict, fair: dict, seconds: float) -> None:
     rows = [("figure", "measured", "baseline (same run)")]
     for run in runs:
         base = pct(first["floors_one"], .5) if run.label == "1" else first["floor_batch"]
-        ideal = f"ideal {run.ideal(base, .5):.2f} / {run.ideal(base, .99):.2f} s (minute budget)"
-        rows.append((f"latency {run.label} changed, p50 / p99", f"{pct(run.latencies, .5):.2f} / "
-                     f"{pct(run.latencies, .99):.2f} s", f"floor {base:.2f} s (completion {bench.completion:.1f} s)"
-                     if run.ideal(base, .99) == base else ideal))
+        baseline = f"floor {base:.2f} s (completion {bench.completion:.1f} s)"
+        if run.ideal(base, .99) > base:
+            baseline = f"ideal {run.ideal(base, .5):.2f} / {run.ideal(base, .99):.2f} s (minute budget)"
+        rows.append((f"latency, {run.label} changed, p50 / p99", f"{pct(run.latencies, .5):.2f} / "
+                     f"{pct(run.latencies, .99):.2f} s", baseline))
+        rows.append((f"  engine adds (p50), {run.label} changed", f"{run.engine_adds(bench.completion):.2f} s",
+                     f"latency - completion {bench.completion:.1f} s"))
     for run in [*runs[1:], first["wave"]]:
         k = 1000 / max(run.confirmed, 1)
         name = "stock-out wave" if run.label == "wave" else f"{run.label} changes"
-        rows.append((f"requests per 1,000 ({name})", f"{run.requests * k:.0f}",
+        rows.append((f"requests / 1,000 listings ({name})", f"{run.requests * k:.0f}",
                      f"lower bound {3 * run.lower_bound * k:.0f}; naive {first['naive'][0]:.0f}"))
-        rows.append((f"offer changes per 1,000 ({name})", f"{run.offer_changes * k:.0f}", "lower bound 1000; naive 1000"))
+        rows.append((f"offer changes / 1,000 ({name})", f"{run.offer_changes * k:.0f}",
+                     "lower bound 1000; naive 1000"))
     rows.append(("offer changes in the busiest 60 s (one seller)", f"{fair['best_minute']:,}",
-                 "limit 9,000 (budget 8,550); rejected " + str(fair["counters"].get("rejected", 0))))
+                 f"limit 9,000 (budget 8,550); rejected {fair['counters'].get('rejected', 0)}"))
+    rows.append(("projected offer changes / hour (one seller)", f"{min(fair['best_minute'] * 60, 237_500):,}",
+                 "limit 250,000 (budget 237,500)"))
     groups: dict[str, list[float]] = {}
     for out in fair["outs"]:
         if out.from_call is not None:
@@ -812,9 +724,48 @@ def summary(bench: Bench, first: dict, fair: dict, seconds: float) -> None:
     width = [max(len(r[i]) for r in rows) for i in range(3)]
     print(f"\nSummary ({seconds:.0f} s in all)")
     for n, row in enumerate(rows):
-        print("  " + "  ".join(cell.ljust(width[i]) for i, cell in enumerate(row)))
+        print("  " + "  ".join(cell.ljust(width[i]) for i, cell in enumerate(row)).rstrip())
         if n == 0:
             print("  " + "  ".join("-" * w for w in width))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="small sizes, about a minute and a half")
+    mode.add_argument("--full", action="store_true", help="more repeats, a longer watch of the repricing")
+    parser.add_argument("--completion", type=float, default=1.0,
+                        help="seconds the emulator takes to complete a command (default 1.0)")
+    parser.add_argument("--workers", type=int, help="threads of the worker (default: magazynier worker's default)")
+    parser.add_argument("--load-rows", type=int, help=argparse.SUPPRESS)  # internal: the memory baseline
+    args = parser.parse_args()
+    if args.load_rows:
+        load_rows(args.load_rows)
+        return 0
+    sizes = QUICK if args.quick else FULL if args.full else DEFAULT
+    started = time.monotonic()
+    setup_django()
+    from django.db import connection
+
+    from emulators.allegro import EmulatorConfig
+    from emulators.allegro.testing import running_emulator
+
+    with running_emulator(EmulatorConfig(seed=1, command_completion_seconds=args.completion)) as emu:
+        bench = Bench(emu, sizes, args.completion)
+        worker = Worker(args.workers)
+        print(f"database: {connection.vendor}, queue: {os.environ['MAGAZYNIER_QUEUE']}, `magazynier worker` with "
+              f"{worker.threads} threads; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {sizes}")
+        try:
+            first = latency_and_efficiency(bench)
+            fair = fairness(bench, worker)
+            report_fairness(bench, fair, first["shop"], first["runs"][-1])
+        finally:
+            worker.stop()
+    problems, durations = worker.digest()
+    print(f"\nworker: {len(durations)} sync tasks, longest {max(durations, default=0):.1f} s; logged: "
+          f"{dict(problems.most_common(6)) or 'nothing'}")
+    summary(bench, first, fair, time.monotonic() - started)
+    return 0
 
 
 if __name__ == "__main__":

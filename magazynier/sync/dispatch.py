@@ -473,6 +473,24 @@ def run_cycle(account: ChannelAccount, connector) -> CycleResult:
     return result
 
 
+def _sweep(account: ChannelAccount, connector) -> CycleResult | None:
+    """A full read; when the channel fails it, a failed cycle's result (retry later) instead of an exception:
+    the caller (a Huey task, `sync run`) must not die of a 503."""
+    result = CycleResult()
+    try:
+        sweep(account, connector)
+        return None
+    except RateLimited as exc:
+        result.retry_after, result.error = max(1.0, exc.retry_after or 60.0), str(exc)
+    except TransientError as exc:
+        result.retry_after, result.error = 5.0, str(exc)
+    except AuthenticationError as exc:
+        result.error = str(exc)
+    SyncState.objects.filter(account=account).update(last_error=result.error[:2000], last_cycle_at=timezone.now())
+    log.warning("full read of account %s: %s", account.pk, result.error)
+    return result
+
+
 def drive(account_id: int, connector_factory=None, *, time_slice: float = 10.0) -> CycleResult | None:
     """Run cycles for one account until it is idle, waits longer than the slice, or the slice is used up.
     Returns the last result, or None when another process holds the account."""
@@ -492,16 +510,19 @@ def drive(account_id: int, connector_factory=None, *, time_slice: float = 10.0) 
             if connector is None and writers_active(account):
                 connector = factory(account)
                 if sweep_forced(account):  # first run, or down longer than the offer journal reaches
-                    sweep(account, connector)
+                    failed = _sweep(account, connector)
+                    if failed is not None:
+                        result = failed
+                        break
             result = run_cycle(account, connector) if connector else run_cycle(account, None)
             wait = result.next_run_in
             if wait is None or time.monotonic() + wait > deadline:
                 break
             if wait:
                 time.sleep(wait)
-        if connector is not None and result.next_run_in is None and sweep_due(account):
-            sweep(account, connector)  # the periodic full read, while nothing else is waiting
-            result = run_cycle(account, connector)  # send what the sweep found
+        if connector is not None and not result.error and result.next_run_in is None and sweep_due(account):
+            # the periodic full read, while nothing else is waiting; then send what it found
+            result = _sweep(account, connector) or run_cycle(account, connector)
     finally:
         release(account_id)
     return result

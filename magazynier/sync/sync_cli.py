@@ -193,6 +193,7 @@ def cmd_run(args) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     only = _account(args.account) if args.account else None
     idle_since = None
+    not_before: dict[int, float] = {}  # an account that asked to wait (rate limit, outage) is left alone
     while not stopping:
         accounts = [only] if only else list(ChannelAccount.objects.all())
         busy = False
@@ -200,7 +201,12 @@ def cmd_run(args) -> int:
             account.refresh_from_db()
             if not writers_active(account):
                 continue
+            if time.monotonic() < not_before.get(account.pk, 0):
+                busy = True
+                continue
             result = drive(account.pk, time_slice=args.slice)
+            if result is not None and result.retry_after:
+                not_before[account.pk] = time.monotonic() + result.retry_after
             busy = busy or result is None or result.next_run_in is not None or has_due_work(account.pk)
         if args.until_idle and not busy:
             idle_since = idle_since or time.monotonic()
