@@ -491,12 +491,14 @@ def _sweep(account: ChannelAccount, connector) -> CycleResult | None:
     return result
 
 
-def drive(account_id: int, connector_factory=None, *, time_slice: float = 10.0) -> CycleResult | None:
+def drive(account_id: int, connector_factory=None, *, time_slice: float = 4.0) -> CycleResult | None:
     """Run cycles for one account until it is idle, waits longer than the slice, or the slice is used up.
     Returns the last result, or None when another process holds the account."""
     from magazynier.channels.connections import allegro_connector
 
-    factory = connector_factory or (lambda account: allegro_connector(account, max_wait=2.0))
+    # A spent budget is not waited for in the worker's thread: the cycle ends with retry_after and the task is
+    # scheduled again, so the thread serves other sellers meanwhile (fairness).
+    factory = connector_factory or (lambda account: allegro_connector(account, max_wait=0.2))
     if not claim(account_id):
         return None
     deadline = time.monotonic() + time_slice
