@@ -31,6 +31,7 @@ import argparse
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -70,8 +71,12 @@ FULL = Sizes(latency=(1, 100, 10_000), repeats_of_one=10, shop=10_000, wave=1000
 
 
 # ---------------------------------------------------------------- setup
-def setup_django() -> None:
-    os.environ.setdefault("MAGAZYNIER_DATA_DIR", tempfile.mkdtemp(prefix="magazynier-bench-"))
+def setup_django() -> str | None:
+    """Django on a fresh data dir (a new temporary one unless MAGAZYNIER_DATA_DIR is set); returns the
+    temporary dir it made, if any."""
+    made = None
+    if not os.environ.get("MAGAZYNIER_DATA_DIR"):
+        made = os.environ["MAGAZYNIER_DATA_DIR"] = tempfile.mkdtemp(prefix="magazynier-bench-")
     os.environ["DJANGO_SETTINGS_MODULE"] = "magazynier.settings"
     os.environ.setdefault("MAGAZYNIER_QUEUE", "sqlite")  # the default queue of an SQLite installation
     os.environ.pop("MAGAZYNIER_WRITERS_OFF", None)
@@ -80,6 +85,7 @@ def setup_django() -> None:
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
+    return made
 
 
 def shop_stock(rng: random.Random) -> int:
@@ -740,6 +746,7 @@ def main() -> int:
     parser.add_argument("--completion", type=float, default=1.0,
                         help="seconds the emulator takes to complete a command (default 1.0)")
     parser.add_argument("--workers", type=int, help="threads of the worker (default: magazynier worker's default)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data dir (database, worker.log)")
     parser.add_argument("--load-rows", type=int, help=argparse.SUPPRESS)  # internal: the memory baseline
     args = parser.parse_args()
     if args.load_rows:
@@ -747,7 +754,18 @@ def main() -> int:
         return 0
     sizes = QUICK if args.quick else FULL if args.full else DEFAULT
     started = time.monotonic()
-    setup_django()
+    made = setup_django()
+    try:
+        run(args, sizes, started)
+    finally:
+        if made and not args.keep:
+            shutil.rmtree(made, ignore_errors=True)
+        elif made:
+            print(f"data dir kept: {made}")
+    return 0
+
+
+def run(args, sizes: Sizes, started: float) -> None:
     from django.db import connection
 
     from emulators.allegro import EmulatorConfig
@@ -768,7 +786,6 @@ def main() -> int:
     print(f"\nworker: {len(durations)} sync tasks, longest {max(durations, default=0):.1f} s; logged: "
           f"{dict(problems.most_common(6)) or 'nothing'}")
     summary(bench, first, fair, time.monotonic() - started)
-    return 0
 
 
 if __name__ == "__main__":

@@ -378,16 +378,28 @@ def _plan(account: ChannelAccount, connector, result: CycleResult) -> None:
                             changed_since=since[c.listing_id]) for c in planned.changes], batch_size=1000)
         planned_ids = {c.listing_id for c in changes}
         settle = [*plan.settled, *(i for i, _reason in plan.skipped)]
-        for listing_id in settle:
-            result.settled += OutboxEntry.objects.filter(listing_id=listing_id, version=version[listing_id]).delete()[0]
-        for group, until in ((planned_ids | set(plan.waiting), now + PARKED), (refused, now + REJECTED_PARK)):
-            for listing_id in group:
-                OutboxEntry.objects.filter(listing_id=listing_id, version=version[listing_id]).update(
-                    next_attempt_at=until, changed_since=None if listing_id in planned_ids else F("changed_since"))
+        for v, ids in _by_version(settle, version):
+            result.settled += OutboxEntry.objects.filter(listing_id__in=ids, version=v).delete()[0]
+        parks = ((planned_ids, now + PARKED, {"changed_since": None}),
+                 (set(plan.waiting) - planned_ids, now + PARKED, {}), (refused, now + REJECTED_PARK, {}))
+        for group, until, extra in parks:
+            for v, ids in _by_version(group, version):
+                OutboxEntry.objects.filter(listing_id__in=ids, version=v).update(next_attempt_at=until, **extra)
         notes = [li for li in listings.values() if li.pk in desired and li.sync_note != desired[li.pk].reason]
         for listing in notes:
             listing.sync_note = desired[listing.pk].reason
         Listing.objects.bulk_update(notes, ["sync_note"], batch_size=1000)
+
+
+def _by_version(listing_ids, version: dict[int, int], chunk: int = 5000):
+    """(version, listing ids) groups: the outbox is written with one statement per group, not per listing
+    (a long write transaction on SQLite stops every other writer)."""
+    groups: dict[int, list[int]] = {}
+    for listing_id in listing_ids:
+        groups.setdefault(version[listing_id], []).append(listing_id)
+    for v, ids in groups.items():
+        for start in range(0, len(ids), chunk):
+            yield v, ids[start:start + chunk]
 
 
 def _uuid() -> str:
@@ -416,7 +428,10 @@ def _send(connector, command: Command, result: CycleResult) -> None:
     try:
         _push(connector, command, offer_ids)
     except (RateLimited, TransientError, AuthenticationError) as exc:
-        Command.objects.filter(pk=command.pk).update(last_error=str(exc)[:2000])
+        # refused by our own budget or never connected: it did not reach the channel, so the command stays
+        # open to newer values (an attempt means "may have reached the channel")
+        undo = {"attempts": F("attempts") - 1} if not getattr(exc, "maybe_applied", True) else {}
+        Command.objects.filter(pk=command.pk).update(last_error=str(exc)[:2000], **undo)
         raise
     except ChannelError as exc:  # refused as a whole (422, 403, 404): nothing of it applies
         now = timezone.now()
