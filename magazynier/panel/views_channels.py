@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
@@ -52,6 +50,7 @@ from magazynier.channels.offers import drafts_for, make_plan
 from magazynier.channels.tasks import link_offers_task, offer_run_task, suggest_categories_task
 from magazynier.notifications.models import Alert
 from magazynier.panel.forms_channels import ConnectForm, FixedValuesForm, ScopeForm
+from magazynier.panel.permissions import needs
 
 VIEW, CHANGE = "channels.view_channelaccount", "channels.change_channelaccount"
 PLAN_ROWS_SHOWN = 300  # a preview lists this many items; the counts cover all of them
@@ -60,21 +59,8 @@ CATEGORY_ID = re.compile(r"^[0-9A-Za-z_-]{1,100}$")
 RUN_STALE_AFTER = timedelta(hours=3)  # a send still "in progress" after this is taken as dead (worker crash)
 
 
-def _guard(perm_for):
-    def decorator(view):
-        @wraps(view)
-        def checked(request, *args, **kwargs):
-            if not request.user.has_perm(perm_for(request)):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return login_required(checked)
-
-    return decorator
-
-
-reads = _guard(lambda request: CHANGE if request.method == "POST" else VIEW)  # GET shows, POST changes
-changes = _guard(lambda request: CHANGE)
+reads = needs(lambda request: CHANGE if request.method == "POST" else VIEW)  # GET shows, POST changes
+changes = needs(lambda request: CHANGE)
 
 
 def _account(pk: int) -> ChannelAccount:

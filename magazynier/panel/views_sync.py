@@ -10,11 +10,9 @@ retrying quarantined offers `sync.change_outboxentry`, saving settings `sync.cha
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -26,6 +24,7 @@ from magazynier.channels.models import ChannelAccount
 from magazynier.inventory.availability import AllocationError
 from magazynier.notifications.models import Alert
 from magazynier.panel.forms_sync import SyncSettingsForm
+from magazynier.panel.permissions import needs
 from magazynier.sync import planning
 from magazynier.sync.actions import DecisionError, decide, retry_quarantined, save_settings
 from magazynier.sync.desired import settings_of
@@ -43,20 +42,7 @@ KIND_LABELS = {planning.QUANTITY: gettext_lazy("stock"), planning.PRICE: gettext
 PUBLICATION_LABELS = {planning.END: gettext_lazy("offer ended"), planning.ACTIVATE: gettext_lazy("offer active")}
 
 
-def _needs(perm_for):
-    def decorator(view):
-        @wraps(view)
-        def checked(request, *args, **kwargs):
-            if not request.user.has_perm(perm_for(request)):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return login_required(checked)
-
-    return decorator
-
-
-reads = _needs(lambda request: VIEW)
+reads = needs(lambda request: VIEW)
 
 
 def _account(pk: int) -> ChannelAccount:
@@ -107,7 +93,7 @@ def overview(request):
     })
 
 
-@_needs(lambda request: RETRY)
+@needs(lambda request: RETRY)
 @require_POST
 def retry(request, pk: int):
     account = _account(pk)
@@ -150,7 +136,7 @@ def _already_decided(request, plan: HeldPlan) -> None:
         messages.warning(request, _("This plan was already decided: it was rejected. Nothing was changed."))
 
 
-@_needs(lambda request: DECIDE if request.method == "POST" else VIEW)
+@needs(lambda request: DECIDE if request.method == "POST" else VIEW)
 def held_plan(request, plan_id: int):
     plan = get_object_or_404(HeldPlan.objects.select_related("account", "decided_by"), pk=plan_id)
     if request.method == "POST":
@@ -239,7 +225,7 @@ def _save(request, account: ChannelAccount, form: SyncSettingsForm) -> bool:
     return False
 
 
-@_needs(lambda request: SETTINGS if request.method == "POST" else VIEW)
+@needs(lambda request: SETTINGS if request.method == "POST" else VIEW)
 def settings_page(request, pk: int):
     account = _account(pk)
     settings = settings_of(account)

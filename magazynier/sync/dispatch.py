@@ -21,6 +21,7 @@ import os
 import socket
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -371,7 +372,7 @@ def _plan(account: ChannelAccount, connector, result: CycleResult) -> None:
     with transaction.atomic():
         for planned in commands:
             command = Command.objects.create(
-                account=account, kind=planned.kind, command_id=_uuid(), value=str(planned.value),
+                account=account, kind=planned.kind, command_id=uuid.uuid4(), value=str(planned.value),
                 priority=planned.priority, created_at=now)
             CommandItem.objects.bulk_create([
                 CommandItem(command=command, listing_id=c.listing_id, offer_id=c.offer_id, kind=c.kind,
@@ -400,12 +401,6 @@ def _by_version(listing_ids, version: dict[int, int], chunk: int = 5000):
     for v, ids in groups.items():
         for start in range(0, len(ids), chunk):
             yield v, ids[start:start + chunk]
-
-
-def _uuid() -> str:
-    import uuid
-
-    return str(uuid.uuid4())
 
 
 # ---------------------------------------------------------------- sending
@@ -531,7 +526,7 @@ def drive(account_id: int, connector_factory=None, *, time_slice: float = 4.0) -
                     if failed is not None:
                         result = failed
                         break
-            result = run_cycle(account, connector) if connector else run_cycle(account, None)
+            result = run_cycle(account, connector)
             wait = result.next_run_in
             if wait is None or time.monotonic() + wait > deadline:
                 break

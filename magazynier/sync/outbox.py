@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from magazynier.channels.models import Listing
 from magazynier.core import changes
-from magazynier.sync.models import OutboxEntry
+from magazynier.sync.models import Command, OutboxEntry
 
 PRIORITY_OF_TOPIC = {changes.ORDER: OutboxEntry.ORDER, changes.STOCK: OutboxEntry.STOCK,
                      changes.PRICE: OutboxEntry.CATALOG}
@@ -83,7 +83,5 @@ def due_entries(account_id: int, now=None):
 
 
 def has_due_work(account_id: int) -> bool:
-    from magazynier.sync.models import Command
-
     return due_entries(account_id).exists() or Command.objects.filter(
         Q(state=Command.SENT) | Q(state=Command.PLANNED, attempts__gt=0), account_id=account_id).exists()

@@ -7,7 +7,6 @@ whose reconciliation sweep is due (the sweep runs inside the account's cycle, un
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -19,8 +18,6 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from magazynier.channels.connections import writers_active
 from magazynier.channels.models import ChannelAccount
 from magazynier.sync.models import SyncState
-
-log = logging.getLogger(__name__)
 
 
 @db_task()
