@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "magazynier.catalog",
     "magazynier.inventory",
     "magazynier.channels",
+    "magazynier.orders",
     "magazynier.notifications",
     "magazynier.sync",
     "magazynier.panel",

@@ -43,6 +43,13 @@ def allegro_connector(account: ChannelAccount, *, max_wait: float = 5.0) -> Alle
     return AllegroConnector(client)
 
 
+def connector_for(account: ChannelAccount, *, max_wait: float = 5.0):
+    """The connector of any stored account (the one place that knows which class serves which channel)."""
+    if account.kind == ChannelAccount.ALLEGRO:
+        return allegro_connector(account, max_wait=max_wait)
+    raise NotImplementedError(f"no connector for channel {account.kind!r} yet")
+
+
 class _FreshToken:
     """The token a flow has just issued, used once to ask who the seller is."""
 

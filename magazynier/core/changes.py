@@ -7,14 +7,15 @@ registers what to do (`listen`) when its app loads. Unlike Django signals nothin
 site is a line in an `actions` module, and a listener that fails rolls the whole change back.
 
 Topics: STOCK (variant ids whose on-hand or reservations changed), ORDER (the same, caused by an order),
-PRICE (variant ids whose price changed).
+PRICE (variant ids whose price changed), FULFILMENT (channel account ids with an order status or a tracking
+number waiting to be sent back).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-STOCK, ORDER, PRICE = "stock", "order", "price"
+STOCK, ORDER, PRICE, FULFILMENT = "stock", "order", "price", "fulfilment"
 
 Listener = Callable[[str, set[int]], None]
 _listeners: list[Listener] = []

@@ -15,8 +15,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from magazynier.core import changes as data_changes
+from magazynier.inventory.availability import ReservationSplit, Stock, split_reservation
 from magazynier.inventory.exceptions import NegativeStockError, StockError
-from magazynier.inventory.models import MovementReason, Reservation, StockLevel, StockMovement
+from magazynier.inventory.models import MovementReason, Reservation, StockLevel, StockMovement, Warehouse
 
 
 @dataclass(frozen=True)
@@ -141,3 +142,61 @@ def release(reference: str) -> int:
         Reservation.objects.filter(pk__in=[r.pk for r in active]).update(state=Reservation.RELEASED, closed_at=now)
         data_changes.changed(data_changes.ORDER, {r.variant_id for r in active})
         return sum(r.quantity for r in active)
+
+
+def reserve_across(variant_id: int, quantity: int, *, reference: str,
+                   warehouse_ids: Iterable[int] | None = None) -> ReservationSplit:
+    """Reserve `quantity` units for an order line from the warehouses that feed its channel (None: every
+    active warehouse), most available first, in one transaction. Never refuses: units the pool lacks are
+    reserved anyway and reported as `short` (the order is oversold). Idempotent per reference: a second
+    call returns what the first reserved, with short 0."""
+    with transaction.atomic():
+        candidates = list(warehouse_ids) if warehouse_ids is not None else []
+        if not candidates:
+            candidates = list(Warehouse.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+        if not candidates:
+            raise StockError("no active warehouse to reserve stock in: add one first")
+        existing = list(Reservation.objects.filter(reference=reference, variant_id=variant_id))
+        if existing:
+            return ReservationSplit(tuple(sorted((r.warehouse_id, r.quantity) for r in existing)), 0)
+        rows = StockLevel.objects.filter(variant_id=variant_id, warehouse_id__in=candidates)
+        present = [w for w in candidates if w in set(rows.values_list("warehouse_id", flat=True))]
+        levels = _locked_levels([(variant_id, w) for w in present]) if present else {}
+        split = split_reservation(quantity, [Stock(w, lv.on_hand, lv.reserved) for (_v, w), lv in levels.items()],
+                                  candidates)
+        locked = _locked_levels([(variant_id, w) for w, _n in split.parts])
+        now = timezone.now()
+        for warehouse_id, units in split.parts:
+            StockLevel.objects.filter(pk=locked[(variant_id, warehouse_id)].pk).update(
+                reserved=F("reserved") + units, updated_at=now)
+        Reservation.objects.bulk_create([Reservation(variant_id=variant_id, warehouse_id=w, quantity=n,
+                                                     reference=reference) for w, n in split.parts])
+        data_changes.changed(data_changes.ORDER, {variant_id})
+        return split
+
+
+def consume(reference: str, *, user=None) -> int:
+    """The order shipped: its active reservations leave the warehouse as SALE movements (on hand and
+    reserved both go down). A reservation larger than what is on hand (an oversold order that shipped
+    anyway) takes the level to 0. Returns the units that left."""
+    with transaction.atomic():
+        active = list(Reservation.objects.filter(reference=reference, state=Reservation.ACTIVE))
+        if not active:
+            return 0
+        levels = _locked_levels((r.variant_id, r.warehouse_id) for r in active)
+        now = timezone.now()
+        movements = []
+        for r in active:
+            level = levels[(r.variant_id, r.warehouse_id)]
+            leaving = min(r.quantity, level.on_hand)
+            level.on_hand -= leaving
+            StockLevel.objects.filter(pk=level.pk).update(on_hand=level.on_hand,
+                                                          reserved=F("reserved") - r.quantity, updated_at=now)
+            if leaving:
+                movements.append(StockMovement(variant_id=r.variant_id, warehouse_id=r.warehouse_id, delta=-leaving,
+                                               on_hand_after=level.on_hand, reason=MovementReason.SALE,
+                                               reference=reference[:200], user=user))
+        StockMovement.objects.bulk_create(movements)
+        Reservation.objects.filter(pk__in=[r.pk for r in active]).update(state=Reservation.CONSUMED, closed_at=now)
+        data_changes.changed(data_changes.ORDER, {r.variant_id for r in active})
+        return sum(m.delta for m in movements) * -1

@@ -285,3 +285,37 @@ def sellable_by_channel(levels: Sequence[Stock], rules: Sequence[ChannelRule]) -
     for warehouses, group in groups.items():
         result.update(_group_result(_available(levels, warehouses), group))
     return {r.key: result[r.key] for r in rules}
+
+
+@dataclass(frozen=True)
+class ReservationSplit:
+    parts: tuple[tuple[int, int], ...]  # (warehouse id, units), every unit of the order placed somewhere
+    short: int  # units the pool did not have: the order is oversold by this many
+
+
+def split_reservation(quantity: int, levels: Sequence[Stock], warehouses: Iterable[int]) -> ReservationSplit:
+    """Where to reserve `quantity` units of one variant for an order, among `warehouses` (in preference
+    order when availability ties). The pool is counted as the sync engine counts it (on_hand − reserved over
+    the warehouses together); the units are taken from the warehouses with the most available first. An
+    order is never refused: what the pool lacks is placed on the warehouse holding the most (or the first)
+    and reported as `short`."""
+    order = list(dict.fromkeys(warehouses))
+    if quantity <= 0 or not order:
+        raise ValueError("a reservation needs a positive quantity and at least one warehouse")
+    rank = {w: i for i, w in enumerate(order)}
+    rows = [s for s in levels if s.warehouse_id in rank]
+    pool = max(0, sum(s.on_hand for s in rows) - sum(s.reserved for s in rows))
+    short = max(0, quantity - pool)
+    parts: dict[int, int] = {}
+    left = quantity - short
+    for s in sorted(rows, key=lambda s: (-(s.on_hand - s.reserved), rank[s.warehouse_id])):
+        take = min(left, max(0, s.on_hand - s.reserved))
+        if take:
+            parts[s.warehouse_id] = take
+            left -= take
+    # units still unplaced: the pool counted another warehouse's surplus, or the pool was short
+    rest = left + short
+    if rest:
+        target = max(rows, key=lambda s: (s.on_hand, -rank[s.warehouse_id])).warehouse_id if rows else order[0]
+        parts[target] = parts.get(target, 0) + rest
+    return ReservationSplit(tuple(sorted(parts.items())), short)

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -27,7 +25,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +33,7 @@ from magazynier.channels.connections import writers_active
 from magazynier.channels.errors import AuthenticationError, ChannelError, RateLimited, TransientError
 from magazynier.channels.models import ChannelAccount, Listing
 from magazynier.channels.types import CommandReport
+from magazynier.core import leases
 from magazynier.notifications.actions import raise_alert, resolve_alert
 from magazynier.notifications.models import Alert
 from magazynier.sync import planning
@@ -77,48 +76,16 @@ def backoff(failures: int) -> timedelta:
 
 
 # ---------------------------------------------------------------- the lease
-def lease_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-
-
-def _holder_is_dead(owner: str) -> bool:
-    """A holder on this machine whose process is gone (killed) need not be waited for."""
-    try:
-        host, pid, _thread = owner.rsplit(":", 2)
-        pid = int(pid)
-    except ValueError:
-        return False
-    if host != socket.gethostname() or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
 def claim(account_id: int) -> bool:
-    SyncState.objects.get_or_create(account_id=account_id)
-    now, me = timezone.now(), lease_owner()
-    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_owner=me)
-    if SyncState.objects.filter(free, account_id=account_id).update(lease_owner=me, lease_until=now + LEASE):
-        return True
-    holder = SyncState.objects.filter(account_id=account_id).values_list("lease_owner", flat=True).first()
-    if holder and _holder_is_dead(holder):
-        return bool(SyncState.objects.filter(account_id=account_id, lease_owner=holder).update(
-            lease_owner=me, lease_until=now + LEASE))
-    return False
+    return leases.claim(SyncState, {"account_id": account_id}, LEASE)
 
 
 def renew(account_id: int) -> bool:
-    return bool(SyncState.objects.filter(account_id=account_id, lease_owner=lease_owner()).update(
-        lease_until=timezone.now() + LEASE))
+    return leases.renew(SyncState, {"account_id": account_id}, LEASE)
 
 
 def release(account_id: int) -> None:
-    SyncState.objects.filter(account_id=account_id, lease_owner=lease_owner()).update(lease_owner="", lease_until=None)
+    leases.release(SyncState, {"account_id": account_id})
 
 
 # ---------------------------------------------------------------- results

@@ -187,3 +187,25 @@ class SyncState(models.Model):
 
     def __str__(self) -> str:
         return f"sync state of {self.account}"
+
+
+class OrderFeed(models.Model):
+    """One row per account: where its order journal was read up to, the checkout-form sweep's watermark, and
+    who is reading it now (a lease separate from the offer cycle's, so orders never wait behind offers)."""
+
+    account = models.OneToOneField(ChannelAccount, on_delete=models.CASCADE, related_name="order_feed")
+    cursor = models.CharField(max_length=300, blank=True)  # the last event id applied
+    started_at = models.DateTimeField(null=True, blank=True)  # orders are read from this moment on
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    wake_at = models.DateTimeField(null=True, blank=True)  # the next poll is scheduled for then
+    last_poll_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    sweep_from = models.DateTimeField(null=True, blank=True)  # orders updated since then are read by the sweep
+    last_sweep_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"order feed of {self.account}"

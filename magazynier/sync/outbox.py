@@ -68,7 +68,18 @@ def mark_accounts(account_ids: Iterable[int], priority: int = OutboxEntry.CATALO
 
 
 def on_data_changed(topic: str, ids: set[int]) -> None:
+    if topic == changes.FULFILMENT:  # ids are accounts: their order feed sends the change after the commit
+        accounts = set(ids)
+        transaction.on_commit(lambda: _wake_feeds(accounts))
+        return
     mark_variants(ids, PRIORITY_OF_TOPIC.get(topic, OutboxEntry.STOCK))
+
+
+def _wake_feeds(account_ids: set[int]) -> None:
+    from magazynier.sync.tasks import order_feed
+
+    for account_id in account_ids:
+        order_feed(account_id)
 
 
 def _wake(account_ids: set[int]) -> None:

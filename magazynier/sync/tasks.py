@@ -1,4 +1,4 @@
-"""Thin Huey tasks: run an account's cycles, wake accounts after a commit, the periodic tick.
+"""Thin Huey tasks: run an account's cycles and its order feed, wake them after a commit, the periodic tick.
 
 A task that finds the account busy (another worker holds its lease) simply ends: the holder keeps going
 while work is due. The tick every minute picks up anything a lost task left behind and starts accounts
@@ -17,7 +17,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from magazynier.channels.connections import writers_active
 from magazynier.channels.models import ChannelAccount
-from magazynier.sync.models import SyncState
+from magazynier.sync.models import OrderFeed, SyncState
 
 
 @db_task()
@@ -31,15 +31,31 @@ def sync_account(account_id: int) -> None:
         schedule_wake(account_id, result.next_run_in)
 
 
-def schedule_wake(account_id: int, delay: float) -> None:
-    """Run the account again in `delay` seconds, unless a wake at or before then is already scheduled."""
+def _schedule(model, task, account_id: int, delay: float) -> None:
+    """Run `task` for the account in `delay` seconds, unless a run at or before then is already scheduled."""
     if getattr(settings.HUEY, "immediate", False):
         return  # tests drive the engine themselves
     now = timezone.now()
     at = now + timedelta(seconds=delay)
     pending = Q(wake_at__isnull=False, wake_at__gte=now, wake_at__lte=at)
-    if SyncState.objects.filter(account_id=account_id).exclude(pending).update(wake_at=at):
-        sync_account.schedule((account_id,), delay=max(delay, 0.1))
+    if model.objects.filter(account_id=account_id).exclude(pending).update(wake_at=at):
+        task.schedule((account_id,), delay=max(delay, 0.1))
+
+
+def schedule_wake(account_id: int, delay: float) -> None:
+    _schedule(SyncState, sync_account, account_id, delay)
+
+
+@db_task()
+def order_feed(account_id: int) -> None:
+    """Read the account's new orders and send the seller's order changes; poll again shortly."""
+    from magazynier.sync.order_feed import run_feed
+
+    result = run_feed(account_id)
+    if result is None:
+        _schedule(OrderFeed, order_feed, account_id, 2.0)
+    elif result.next_run_in is not None:
+        _schedule(OrderFeed, order_feed, account_id, result.next_run_in)
 
 
 def wake_accounts(account_ids) -> None:
@@ -53,6 +69,10 @@ def tick() -> None:
     from magazynier.sync.outbox import has_due_work
     from magazynier.sync.reconcile import sweep_due
 
+    lost = timezone.now() - timedelta(seconds=30)
     for account in ChannelAccount.objects.filter(status=ChannelAccount.CONNECTED):
         if writers_active(account) and (has_due_work(account.pk) or sweep_due(account)):
             sync_account(account.pk)  # the cycle also runs a due sweep, under the account's lease
+        feed = OrderFeed.objects.filter(account=account).first()
+        if feed is None or feed.wake_at is None or feed.wake_at < lost:  # a poll chain that was lost
+            order_feed(account.pk)

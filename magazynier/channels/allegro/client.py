@@ -9,6 +9,7 @@ chunking and idempotency belong to the caller (the sync engine).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -34,6 +35,8 @@ from magazynier.core.ratebudget import Budget, BudgetExhausted
 PUBLIC = "application/vnd.allegro.public.v1+json"
 BETA = "application/vnd.allegro.beta.v1+json"
 IDEMPOTENT = {"GET", "PUT", "DELETE", "HEAD"}
+# Order writes whose Accept-Language may only be en-US (Allegro's spec); everything else gets the seller's.
+ENGLISH_ONLY = re.compile(r"^/order/(checkout-forms/[^/]+/(fulfillment|invoices|serial-numbers)|[^/]+/billing-documents)")
 
 
 class TokenSource(Protocol):
@@ -102,8 +105,8 @@ class AllegroClient:
     def get(self, path: str, params: Mapping[str, Any] | list | None = None) -> dict:
         return self.request("GET", path, params=params).json()
 
-    def put(self, path: str, body: dict) -> httpx.Response:
-        return self.request("PUT", path, json_body=body)
+    def put(self, path: str, body: dict, params: Mapping[str, Any] | None = None) -> httpx.Response:
+        return self.request("PUT", path, params=params, json_body=body)
 
     def post(self, path: str, body: dict, *, accept: str = PUBLIC) -> httpx.Response:
         return self.request("POST", path, json_body=body, accept=accept)
@@ -121,7 +124,7 @@ class AllegroClient:
         self._take_budget(method, path, json_body, what)
         body = content if content is not None else (
             json.dumps(json_body, ensure_ascii=False).encode() if json_body is not None else None)
-        headers = {"Accept": accept, "Accept-Language": self.language}
+        headers = {"Accept": accept, "Accept-Language": "en-US" if ENGLISH_ONLY.match(path) else self.language}
         if body is not None:
             headers["Content-Type"] = content_type or (accept if accept == BETA else PUBLIC)
         token = self.tokens.access_token()

@@ -8,8 +8,10 @@ the offer up by SKU (`find_listings_by_sku`) before creating again.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 
+from magazynier.channels.allegro import orders as order_json
 from magazynier.channels.allegro.client import AllegroClient
 from magazynier.channels.base import Capabilities
 from magazynier.channels.errors import Conflict, InvalidRequest, TransientError
@@ -18,11 +20,16 @@ from magazynier.channels.types import (
     CatalogProduct,
     CommandReport,
     OfferResult,
+    OrderChanges,
     RemoteListing,
+    RemoteOrder,
+    RemoteShipment,
     TaskOutcome,
 )
 
 PAGE = 1000  # GET /sale/offers maximum
+ORDER_PAGE = 100  # GET /order/checkout-forms maximum
+EVENTS_PAGE = 1000  # GET /order/events maximum
 SKU_FILTER_MAX = 100  # external.id values per GET /sale/offers
 COMMAND_MAX_OFFERS = 1000
 COMMAND_PATHS = {
@@ -188,3 +195,83 @@ class AllegroConnector:
                                parameter_ids=tuple(str(x["id"]) for x in p.get("parameters") or []
                                                    if x.get("values") or x.get("valuesIds") or x.get("rangeValue")))
                 for p in data.get("products", [])]
+
+    # ------------------------------------------------------------------ orders
+    def order_journal_head(self) -> str | None:
+        """The id of the newest order event (a new account starts reading after it), None if there is none."""
+        latest = self.client.get("/order/event-stats").get("latestEvent") or {}
+        return str(latest["id"]) if latest.get("id") else None
+
+    def fetch_order_changes(self, cursor: str | None, limit: int = EVENTS_PAGE) -> OrderChanges:
+        """The next events after `cursor`, oldest first (duplicates and a rare reordering are possible)."""
+        params = {"limit": limit, **({"from": cursor} if cursor else {})}
+        events = [order_json.event_ref(e) for e in self.client.get("/order/events", params).get("events", [])]
+        return OrderChanges(tuple(events), events[-1].event_id if events else cursor)
+
+    def get_order(self, external_id: str) -> RemoteOrder:
+        return order_json.order_from_form(self.client.get(f"/order/checkout-forms/{external_id}"))
+
+    def iter_orders(self, *, updated_since: datetime | None = None,
+                    bought_since: datetime | None = None) -> Iterator[RemoteOrder]:
+        """Orders updated (or bought) since a moment, oldest change first. Pages move their lower bound up
+        to the last time seen instead of growing an offset, so a long read stays cheap; an order changed
+        while we read may come twice, never not at all before the moment the read began."""
+        field = "updatedAt" if bought_since is None else "lineItems.boughtAt"
+        since = bought_since if bought_since is not None else updated_since
+        bound = _iso(since) if since is not None else None
+        seen_at_bound: set[str] = set()
+        offset = 0
+        while True:
+            params = {"limit": ORDER_PAGE, "offset": offset, "sort": field}
+            if bound is not None:
+                params[f"{field}.gte"] = bound
+            forms = self.client.get("/order/checkout-forms", params).get("checkoutForms", [])
+            for form in forms:
+                if form["id"] not in seen_at_bound:
+                    yield order_json.order_from_form(form)
+            if len(forms) < ORDER_PAGE:
+                return
+            last = _form_time(forms[-1], field)
+            if last == bound:  # a whole page at one instant: step over it by offset
+                offset += len(forms)
+                seen_at_bound |= {f["id"] for f in forms}
+            else:
+                bound, offset = last, 0
+                seen_at_bound = {f["id"] for f in forms if _form_time(f, field) == last}
+
+    def push_fulfillment(self, external_id: str, status: str, revision: str | None = None) -> None:
+        """Set the seller's fulfilment status. A stale `revision` raises Conflict: read the order again."""
+        name = order_json.STATUS_TO_FULFILLMENT.get(status)
+        if name is None:
+            raise InvalidRequest(f"Allegro does not let a seller set the status {status!r}.")
+        self.client.put(f"/order/checkout-forms/{external_id}/fulfillment", {"status": name},
+                        {"checkoutForm.revision": revision} if revision else None)
+
+    def shipments(self, external_id: str) -> list[RemoteShipment]:
+        data = self.client.get(f"/order/checkout-forms/{external_id}/shipments")
+        return [order_json.shipment_from(s) for s in data.get("shipments", [])]
+
+    def add_shipment(self, external_id: str, carrier_id: str, waybill: str, *, carrier_name: str = "",
+                     line_ids: Sequence[str] = ()) -> RemoteShipment:
+        """Add a tracking number. Not idempotent on Allegro: look at `shipments` first after a lost answer."""
+        body: dict = {"carrierId": carrier_id, "waybill": waybill}
+        if carrier_id == "OTHER":
+            body["carrierName"] = carrier_name[:30]
+        if line_ids:
+            body["lineItems"] = [{"id": i} for i in line_ids]
+        response = self.client.post(f"/order/checkout-forms/{external_id}/shipments", body)
+        return order_json.shipment_from(response.json())
+
+    def carriers(self) -> list[tuple[str, str]]:
+        return [(str(c["id"]), str(c.get("name", c["id"]))) for c in self.client.get("/order/carriers")
+                .get("carriers", [])]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _form_time(form: dict, field: str) -> str:
+    if field == "updatedAt":
+        return form.get("updatedAt", "")
+    return min((i.get("boughtAt", "") for i in form.get("lineItems") or []), default="")
