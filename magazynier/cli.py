@@ -174,6 +174,14 @@ def cmd_sync(args) -> int:
     return run(args)
 
 
+def cmd_orders(args) -> int:
+    _django()
+    _migrate()
+    from magazynier.orders.orders_cli import run
+
+    return run(args)
+
+
 def cmd_keys(args) -> int:
     """Encryption keys for tokens and personal data at rest."""
     _django()
@@ -262,6 +270,10 @@ def build_parser() -> argparse.ArgumentParser:
     from magazynier.sync.sync_cli import add_parser as add_sync
 
     add_sync(sub, lambda name, _func, help_text: add(name, cmd_sync, help_text))
+
+    from magazynier.orders.orders_cli import add_parser as add_orders
+
+    add_orders(sub, lambda name, _func, help_text: add(name, cmd_orders, help_text))
 
     sp = add("keys", cmd_keys, "Encryption keys for tokens and personal data: `new` prints a fresh key, `add` "
                                "puts one first in the key file, `rotate` re-encrypts everything with the newest.")

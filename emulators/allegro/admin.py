@@ -122,7 +122,11 @@ def buyers_start(world: World, request: Request, body: dict):
     if seller is None:
         raise KeyError(body.get("seller"))
     world.simulation.start(seller.id, float(body["purchasesPerMinute"]), int(body.get("maxQuantity", 1)),
-                           str(body.get("stage", "READY_FOR_PROCESSING")), float(body.get("cancelShare", 0.0)))
+                           str(body.get("stage", "READY_FOR_PROCESSING")), float(body.get("cancelShare", 0.0)),
+                           cart_share=float(body.get("cartShare", 0.0)),
+                           invoice_share=float(body.get("invoiceShare", 0.0)),
+                           cod_share=float(body.get("codShare", 0.0)),
+                           pickup_share=float(body.get("pickupShare", 0.0)))
 
 
 @admin_route("/buyers/stop")
@@ -131,10 +135,36 @@ def buyers_stop(world: World, request: Request, body: dict):
     world.simulation.stop(seller.id if seller else None)
 
 
+def _flag(body: dict, name: str) -> bool:
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be true or false")
+    return value
+
+
+def _quantity(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("quantity must be an integer")
+    return int(value)
+
+
 @admin_route("/purchase")
 def purchase(world: World, request: Request, body: dict):
-    form_id = world.purchase(str(body["offerId"]), int(body.get("quantity", 1)),
-                             str(body.get("stage", "READY_FOR_PROCESSING")))
+    """``{"offerId", "quantity"}`` (one offer) or ``{"items": [{"offerId", "quantity"}, ...]}`` (a cart),
+    both with optional ``stage``, ``paymentType``, ``invoiceCompany`` and ``pickupPoint``."""
+    if "items" in body:
+        if "offerId" in body:
+            raise ValueError("give either offerId or items, not both")
+        raw = body["items"]
+        if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+            raise ValueError("items must be a list of {offerId, quantity} objects")
+        items = [(str(item["offerId"]), _quantity(item.get("quantity", 1))) for item in raw]
+    else:
+        items = [(str(body["offerId"]), _quantity(body.get("quantity", 1)))]
+    form_id = world.purchase_cart(items, str(body.get("stage", "READY_FOR_PROCESSING")),
+                                  payment_type=str(body.get("paymentType", "ONLINE")),
+                                  invoice_company=_flag(body, "invoiceCompany"),
+                                  pickup_point=_flag(body, "pickupPoint"))
     return {"checkoutFormId": form_id}
 
 
@@ -161,6 +191,12 @@ def auto_cancel(world: World, request: Request, body: dict):
 @admin_route("/orders/{formId}/panel-cancel")
 def panel_cancel(world: World, request: Request, body: dict):
     world.panel_cancel_order(request.path_params["formId"])
+
+
+@admin_route("/orders/{formId}/panel-fulfillment")
+def panel_fulfillment(world: World, request: Request, body: dict):
+    world.panel_set_fulfillment(request.path_params["formId"], str(body["status"]),
+                                event=_flag(body, "event"))
 
 
 @admin_route("/offers/{offerId}/panel-edit")

@@ -128,14 +128,31 @@ class World:
             data["faultsInjected"] = dict(self.faults.injected)
             data["tokensIssued"] = self.authority.state.tokens_issued
             data["offersCreated"] = self.offers.created_count
+            data["checkoutFormsCreated"] = self.orders.created_count
+            data["buyerSimulation"] = self.simulation.counters()
             return data
 
     # ---- scenario helpers (Python API; the admin HTTP API calls these) --------------------------
     def purchase(self, offer_id: str, quantity: int = 1, stage: str = "READY_FOR_PROCESSING") -> str:
         """A buyer buys an offer now; returns the checkout form id."""
+        return self.purchase_cart([(offer_id, quantity)], stage)
+
+    def purchase_cart(self, items: list[tuple[str, int]], stage: str = "READY_FOR_PROCESSING", *,
+                      payment_type: str = "ONLINE", invoice_company: bool = False,
+                      pickup_point: bool = False) -> str:
+        """A buyer buys several offers of one seller in one checkout form now; returns its id.
+
+        ``items`` are ``(offer_id, quantity)`` pairs (the same offer twice makes one line item with the
+        quantities added up). ``payment_type`` is ``"ONLINE"`` (paid at READY_FOR_PROCESSING) or
+        ``"CASH_ON_DELIVERY"`` (READY_FOR_PROCESSING without a payment).
+        ``invoice_company`` asks for a VAT invoice for a company, ``pickup_point`` delivers to an InPost
+        parcel locker. Unknown offer → KeyError; an offer not live, short of stock, or of another seller →
+        ValueError, and nothing changes.
+        """
         with self.lock:
-            offer = self.offers.offers[offer_id]
-            return self.orders.purchase(offer, quantity, self.clock.now(), stage).id
+            offers = [(self.offers.offers[offer_id], quantity) for offer_id, quantity in items]
+            return self.orders.purchase_cart(offers, self.clock.now(), stage, payment_type=payment_type,
+                                             invoice_company=invoice_company, pickup_point=pickup_point).id
 
     def advance_order(self, form_id: str, stage: str) -> None:
         with self.lock:
@@ -162,6 +179,14 @@ class World:
         """The seller cancels in the Allegro panel: the form changes, no event is written."""
         with self.lock:
             self.orders.cancel(self.orders.forms[form_id], self.clock.now(), by_buyer=False)
+
+    def panel_set_fulfillment(self, form_id: str, status: str, *, event: bool = False) -> None:
+        """The seller changes the fulfillment status in the Allegro panel: the revision and ``updatedAt``
+        change; by default no FULFILLMENT_STATUS_CHANGED is written (``event=True`` writes one). The
+        research notes do not say what Allegro journals for panel changes; the default is the harder case
+        for a client (it must notice the change by ``updatedAt``)."""
+        with self.lock:
+            self.orders.set_fulfillment(self.orders.forms[form_id], status, self.clock.now(), emit=event)
 
     def panel_edit_offer(self, offer_id: str, *, price: str | None = None, stock: int | None = None,
                          name: str | None = None, end: bool = False) -> None:

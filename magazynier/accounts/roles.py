@@ -2,10 +2,12 @@
 migrations call `sync_roles` so new apps extend roles by adding permissions here and a migration.
 
 owner       everything, including users, settings and sales channels (Allegro accounts, offers); sees the
-            sync engine, decides held plans, changes allocation/buffer/guard settings
-warehouse   stock and (later) orders: sees the catalog, adjusts stock, never imports or changes prices; sees the
-            sync engine's state (read only)
-accountant  orders and invoices (later): sees the catalog read-only
+            sync engine, decides held plans, changes allocation/buffer/guard settings; sees and handles orders
+            (status, tracking numbers, matching lines) and the buyer's contact and invoice details
+warehouse   stock and orders: sees the catalog, adjusts stock, never imports or changes prices; sees the
+            sync engine's state (read only); sees and handles orders, may look at the buyer's contact data
+accountant  orders (read only) and invoices (later): sees the catalog read-only; of the buyer's personal data
+            only the invoice details
 """
 
 from __future__ import annotations
@@ -15,20 +17,28 @@ OWNER, WAREHOUSE, ACCOUNTANT = "owner", "warehouse", "accountant"
 ROLE_LABELS = {OWNER: "Właściciel", WAREHOUSE: "Magazyn", ACCOUNTANT: "Księgowość"}
 
 SYNC_MODELS = ["accountsyncsettings", "heldplan", "outboxentry", "command", "commanditem", "syncstate"]
+ORDER_MODELS = ["order", "orderline", "shipment", "orderevent"]
+# Seeing orders is view_order (with their lines, shipments and history); handling them (status, tracking
+# numbers, matching lines) is change_order, which also lets the panel show the buyer's contact data.
+ORDERS_VIEW = [("orders", f"view_{model}") for model in ORDER_MODELS]
+ORDERS_HANDLE = [*ORDERS_VIEW, ("orders", "change_order")]
 
 # (app_label, codename); "*" means every permission of the app.
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     OWNER: [("catalog", "*"), ("inventory", "*"), ("auth", "*"), ("channels", "*"), ("notifications", "*"),
-            *[("sync", f"{action}_{model}") for model in SYNC_MODELS for action in ("view", "change")]],
+            *[("sync", f"{action}_{model}") for model in SYNC_MODELS for action in ("view", "change")],
+            *ORDERS_HANDLE],
     WAREHOUSE: [
         ("catalog", "view_product"), ("catalog", "view_variant"), ("catalog", "view_category"),
         ("catalog", "view_image"),
         ("inventory", "*"),
         *[("sync", f"view_{model}") for model in SYNC_MODELS],
+        *ORDERS_HANDLE,
     ],
     ACCOUNTANT: [
         ("catalog", "view_product"), ("catalog", "view_variant"), ("catalog", "view_category"),
         ("inventory", "view_stocklevel"),
+        *ORDERS_VIEW,
     ],
 }
 

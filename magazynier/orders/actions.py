@@ -384,3 +384,13 @@ def retry_push(order: Order, *, user=None) -> None:
                                                                           next_attempt_at=now, last_error="")
         _event(order, "retry", _("Sending to the channel again."), OrderEvent.SELLER, user)
         data_changes.changed(data_changes.FULFILMENT, {order.account_id})
+
+
+# ---------------------------------------------------------------- who looked at the buyer's data
+def record_contact_view(order: Order, user, *, invoice_only: bool = False) -> OrderEvent:
+    """Every view of the buyer's personal data is logged on the order (who and when; never the data itself).
+    `invoice_only`: the user was shown the invoice details, not the contact (the accountant)."""
+    message = (_("The buyer's invoice details shown in the panel.") if invoice_only
+               else _("The buyer's data shown in the panel."))
+    return OrderEvent.objects.create(order=order, kind="contact_viewed", source=OrderEvent.SELLER, message=message,
+                                     user=user)

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 # (url name, label, permission needed to see it)
 SECTIONS = [
     ("panel:home", _("Start"), None),
+    ("panel:orders", _("Orders"), "orders.view_order"),
     ("panel:products", _("Products"), "catalog.view_product"),
     ("panel:stock", _("Stock"), "inventory.view_stocklevel"),
     ("panel:movements", _("Movements"), "inventory.view_stockmovement"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from magazynier.panel import views, views_channels, views_sync
+from magazynier.panel import views, views_channels, views_orders, views_sync
 
 app_name = "panel"
 
@@ -19,6 +19,14 @@ urlpatterns = [
     path("import/<int:pk>/problems.csv", views.import_problems_csv, name="import_problems_csv"),
     path("audit/", views.audit, name="audit"),
     path("audit.csv", views.audit_csv, name="audit_csv"),
+    # orders of every channel
+    path("orders/", views_orders.order_list, name="orders"),
+    path("orders/<int:pk>/", views_orders.order_detail, name="orders_detail"),
+    path("orders/<int:pk>/buyer/", views_orders.show_contact, name="orders_contact"),
+    path("orders/<int:pk>/status/", views_orders.set_status, name="orders_status"),
+    path("orders/<int:pk>/tracking/", views_orders.add_tracking, name="orders_tracking"),
+    path("orders/<int:pk>/retry/", views_orders.retry, name="orders_retry"),
+    path("orders/<int:pk>/lines/<int:line_id>/match/", views_orders.assign_line, name="orders_match"),
     # sales channels (Allegro)
     path("channels/", views_channels.channels, name="channels"),
     path("channels/allegro/connect/", views_channels.connect, name="channels_connect"),

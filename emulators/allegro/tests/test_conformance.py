@@ -135,6 +135,14 @@ def test_tour_of_every_implemented_operation(emu, client, ean):
     assert client.get("/order/events").json()["events"]
     assert client.get("/order/event-stats").status_code == 200
     assert client.get("/order/checkout-forms").json()["count"] == 1
+    # a cart of two offers with a company invoice, cash on delivery and a parcel locker
+    extra = create_offer(client, ean, sku="TOUR-3", taxSettings={"rates": [{"rate": "8.00", "countryCode": "PL"}],
+                                                                 "subject": "GOODS"})
+    cart_id = world.purchase_cart([(live["id"], 1), (extra["id"], 2)], payment_type="CASH_ON_DELIVERY",
+                                  invoice_company=True, pickup_point=True)
+    cart = client.get(f"/order/checkout-forms/{cart_id}").json()
+    assert len(cart["lineItems"]) == 2 and cart["delivery"]["pickupPoint"] and cart["invoice"]["required"]
+    assert client.get("/order/checkout-forms", params={"sort": "updatedAt"}).json()["count"] == 2
     form = client.get(f"/order/checkout-forms/{form_id}").json()
     assert json_write(client, "PUT", f"/order/checkout-forms/{form_id}/fulfillment", {"status": "PROCESSING"},
                       params={"checkoutForm.revision": form["revision"]}).status_code == 204

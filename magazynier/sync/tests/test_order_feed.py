@@ -233,10 +233,10 @@ def test_a_lost_answer_to_a_tracking_number_does_not_add_it_twice(started, emula
 
 
 def test_two_last_unit_sales_on_two_accounts_keep_both_orders_and_flag_the_later(started, emulator):
-    from magazynier.channels.tests.conftest import connect
     from magazynier.channels.actions import set_writers
     from magazynier.channels.offers import apply_plan, make_plan
     from magazynier.channels.scope import Scope
+    from magazynier.channels.tests.conftest import connect
 
     listing = _listing(started)
     second = connect(emulator, seller="second-seller", name="Drugie konto")
@@ -260,3 +260,33 @@ def test_two_last_unit_sales_on_two_accounts_keep_both_orders_and_flag_the_later
     settle(started)
     settle(second)
     assert remote(emulator, listing).status == "ENDED" and remote(emulator, other).status == "ENDED"
+
+
+def test_the_orders_cli_pulls_lists_shows_and_writes_back(started, emulator, capsys, monkeypatch):
+    from magazynier.cli import main
+
+    monkeypatch.setenv("COLUMNS", "250")
+    listing = _listing(started)
+    form_id = emulator.world.purchase(listing.offer_id, 1)
+    assert main(["orders", "pull"]) == 0
+    assert "nowe 1" in capsys.readouterr().out
+    order = Order.objects.get(external_id=form_id)
+    assert main(["orders", "list", "--status", "new"]) == 0
+    out = capsys.readouterr().out
+    assert order.number in out and listing.sku in out
+    buyer = emulator.world.orders.forms[form_id].buyer
+    assert main(["orders", "show", order.number]) == 0
+    out = capsys.readouterr().out
+    assert "Historia" in out and listing.sku in out
+    assert buyer["email"] not in out and buyer["lastName"] not in out, "no buyer data in the terminal"
+    assert main(["orders", "status", order.number, "returned"]) == 2
+    assert "cannot be changed" in capsys.readouterr().out
+    assert main(["orders", "status", order.number, "processing"]) == 0
+    assert "Kanał przyjął zmianę" in capsys.readouterr().out
+    assert main(["orders", "ship", order.number, "--carrier", "OTHER", "--waybill", "X1"]) == 2
+    assert main(["orders", "ship", order.number, "--carrier", "DPD", "--waybill", "DPD777"]) == 0
+    assert "przekazany do kanału" in capsys.readouterr().out
+    form = emulator.world.orders.forms[form_id]
+    assert form.fulfillment == "PROCESSING" and [s["waybill"] for s in form.shipments] == ["DPD777"]
+    assert main(["orders", "pull", "--since", "2026-13-01"]) == 2
+    assert "RRRR-MM-DD" in capsys.readouterr().out
