@@ -25,6 +25,8 @@ from magazynier.channels import types as t
 from magazynier.channels.models import ChannelAccount, Listing
 from magazynier.core import changes as data_changes
 from magazynier.inventory import actions as stock
+from magazynier.inventory.exceptions import StockError
+from magazynier.inventory.models import Reservation
 from magazynier.notifications.actions import raise_alert, resolve_alert
 from magazynier.notifications.models import Alert
 from magazynier.orders.models import Order, OrderEvent, OrderLine, Shipment
@@ -188,6 +190,11 @@ def line_reference(order: Order, line: OrderLine) -> str:
 
 def _settle_stock(order: Order, *, first_seen: bool, warehouse_ids: list[int] | None, user=None) -> None:
     if order.status in OPEN:
+        if order.stock_state == Order.STOCK_RELEASED:  # e.g. the seller's cancellation was refused by the channel
+            _event(order, "stock", _("The order is open again on the channel: its stock is reserved again."))
+            order.stock_state = Order.STOCK_NONE
+            for line in order.lines.filter(variant__isnull=False):
+                Reservation.objects.filter(reference=line_reference(order, line)).delete()
         if order.stock_state == Order.STOCK_NONE:
             _reserve(order, order.lines.filter(variant__isnull=False), warehouse_ids)
             Order.objects.filter(pk=order.pk).update(stock_state=Order.STOCK_RESERVED)
@@ -214,8 +221,16 @@ def _settle_stock(order: Order, *, first_seen: bool, warehouse_ids: list[int] | 
 def _reserve(order: Order, lines: Iterable[OrderLine], warehouse_ids: list[int] | None) -> None:
     short_skus = []
     for line in lines:
-        split = stock.reserve_across(line.variant_id, line.quantity, reference=line_reference(order, line),
-                                     warehouse_ids=warehouse_ids)
+        try:
+            split = stock.reserve_across(line.variant_id, line.quantity, reference=line_reference(order, line),
+                                         warehouse_ids=warehouse_ids)
+        except StockError as exc:  # no warehouse at all: the order is kept, the seller is told
+            _event(order, "stock", str(exc))
+            raise_alert(f"order-no-warehouse:{order.account_id}", kind="order-no-warehouse", severity=Alert.CRITICAL,
+                        account=order.account, title=_("Orders cannot reserve stock"),
+                        message=_("There is no active warehouse, so new orders reserve nothing and other channels "
+                                  "keep selling the same units. Add or activate a warehouse."))
+            return
         if split.short:
             short_skus.append(f"{line.sku or line.name} ({split.short})")
     if short_skus and not order.oversold:
@@ -298,7 +313,8 @@ def add_shipment(order: Order, carrier_id: str, waybill: str, *, carrier_name: s
         shipment = Shipment.objects.create(order=order, carrier_id=carrier_id, carrier_name=carrier_name.strip()[:60],
                                            waybill=waybill, created_by=user, next_attempt_at=timezone.now())
         _event(order, "shipment", _("Tracking number added: %(carrier)s %(waybill)s.") % {
-            "carrier": carrier_name or carrier_id, "waybill": waybill}, OrderEvent.SELLER, user)
+            "carrier": shipment.carrier_name if carrier_id == "OTHER" else carrier_id, "waybill": waybill},
+               OrderEvent.SELLER, user)
         data_changes.changed(data_changes.FULFILMENT, {order.account_id})
         return shipment
 
@@ -377,16 +393,23 @@ def shipment_failed(shipment: Shipment, message: str, *, retry_at: datetime | No
 
 
 def retry_push(order: Order, *, user=None) -> None:
-    """The seller asks to send again what failed (status and tracking numbers)."""
+    """The seller asks to send again what the channel refused: the order's status and its tracking numbers."""
     with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
         now = timezone.now()
-        Shipment.objects.filter(order=order, state=Shipment.FAILED).update(state=Shipment.PENDING, attempts=0,
-                                                                          next_attempt_at=now, last_error="")
+        shipments = Shipment.objects.filter(order=order, state=Shipment.FAILED).update(
+            state=Shipment.PENDING, attempts=0, next_attempt_at=now, last_error="")
+        status_again = bool(order.push_error) and not order.push_status
+        if status_again:
+            Order.objects.filter(pk=order.pk).update(push_status=order.status, push_attempts=0, push_after=now,
+                                                     push_error="")
+        if not shipments and not status_again:
+            raise OrderActionError(_("Nothing failed: there is nothing to send again."))
         _event(order, "retry", _("Sending to the channel again."), OrderEvent.SELLER, user)
+        resolve_alert(f"order-push-failed:{order.pk}")
         data_changes.changed(data_changes.FULFILMENT, {order.account_id})
 
 
-# ---------------------------------------------------------------- who looked at the buyer's data
 def record_contact_view(order: Order, user, *, invoice_only: bool = False) -> OrderEvent:
     """Every view of the buyer's personal data is logged on the order (who and when; never the data itself).
     `invoice_only`: the user was shown the invoice details, not the contact (the accountant)."""
