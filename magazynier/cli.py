@@ -93,7 +93,12 @@ def cmd_worker(args) -> int:
     _django()
     from django.core.management import call_command
 
-    call_command("run_huey", workers=args.workers, worker_type="thread", periodic=True)
+    from magazynier.sync.tasks import tick
+
+    tick()  # at once, not at the next minute: order feeds and due sync cycles start when the worker does
+    # an idle worker looks at the queue at least every second (Huey's default backs off to 10 s), so the
+    # order feed's 2-second polls and after-commit wake-ups are picked up promptly
+    call_command("run_huey", workers=args.workers, worker_type="thread", periodic=True, max_delay=1.0)
     return 0
 
 

@@ -215,6 +215,20 @@ def test_allegro_from_a_fresh_install_to_live_offers(env, sample_csv):
                 time.sleep(0.2)
             status = cli(env, "sync", "status")
             assert status.returncode == 0 and "włączone" in status.stdout, status.stdout + status.stderr
+
+            # Issue 6: a buyer's order on Allegro reaches the order list and reserves its unit by itself.
+            offer_id = _seller_offers(port, "woo-long-sleeve-tee")[0]["id"]
+            time.sleep(3)  # the worker's first order poll starts the account's feed at "now"
+            bought = _post_json(f"http://127.0.0.1:{port}/__admin__/purchase", {"offerId": offer_id, "quantity": 1})
+            started = time.monotonic()
+            while True:
+                listed = cli(env, "orders", "list")
+                if "woo-long-sleeve-tee" in listed.stdout:
+                    break
+                assert time.monotonic() - started < 30, "the order did not arrive in 30 s:\n" + listed.stdout
+                time.sleep(0.5)
+            shown = cli(env, "orders", "show", bought["checkoutFormId"])
+            assert shown.returncode == 0 and "Towar zarezerwowany" in shown.stdout, shown.stdout + shown.stderr
         finally:
             worker.send_signal(signal.SIGINT)
             worker.wait(timeout=30)
@@ -249,6 +263,15 @@ def _seller_offers(port: int, sku: str) -> list[dict]:
                  "User-Agent": "TestSuite/1.0.0 (+https://example.com)"})
     with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
         return json.loads(response.read())["offers"]
+
+
+def _post_json(url: str, body: dict) -> dict:
+    import json
+
+    request = urllib.request.Request(url, method="POST", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
+        return json.loads(response.read())
 
 
 def _free_port() -> int:
