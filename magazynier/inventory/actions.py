@@ -127,13 +127,18 @@ def reserve(variant_id: int, warehouse_id: int, quantity: int, *, reference: str
         return reservation
 
 
+def _active_reservations(reference: str) -> tuple[list[Reservation], dict[tuple[int, int], StockLevel]]:
+    """The active reservations of `reference` and their stock levels, locked (inside a transaction)."""
+    active = list(Reservation.objects.filter(reference=reference, state=Reservation.ACTIVE))
+    return active, (_locked_levels((r.variant_id, r.warehouse_id) for r in active) if active else {})
+
+
 def release(reference: str) -> int:
     """Give back the active reservations of `reference` (e.g. a cancelled order). Returns units released."""
     with transaction.atomic():
-        active = list(Reservation.objects.filter(reference=reference, state=Reservation.ACTIVE))
+        active, levels = _active_reservations(reference)
         if not active:
             return 0
-        levels = _locked_levels((r.variant_id, r.warehouse_id) for r in active)
         now = timezone.now()
         for r in active:
             StockLevel.objects.filter(pk=levels[(r.variant_id, r.warehouse_id)].pk).update(
@@ -180,10 +185,9 @@ def consume(reference: str, *, user=None) -> int:
     reserved both go down). A reservation larger than what is on hand (an oversold order that shipped
     anyway) takes the level to 0. Returns the units that left."""
     with transaction.atomic():
-        active = list(Reservation.objects.filter(reference=reference, state=Reservation.ACTIVE))
+        active, levels = _active_reservations(reference)
         if not active:
             return 0
-        levels = _locked_levels((r.variant_id, r.warehouse_id) for r in active)
         now = timezone.now()
         movements = []
         for r in active:

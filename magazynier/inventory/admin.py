@@ -1,24 +1,12 @@
 from django.contrib import admin
 
+from magazynier.core.admin import ReadOnlyAdmin  # stock changes only through inventory.actions
 from magazynier.inventory.models import Reservation, StockLevel, StockMovement, Warehouse
 
 
 @admin.register(Warehouse)
 class WarehouseAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "is_active"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Stock changes only through inventory.actions (the panel's adjust form), never by editing rows."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StockLevel)

@@ -5,6 +5,7 @@ panel shows it on request and records who looked."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from magazynier.core.admin import ReadOnly
 from magazynier.orders.models import Order, OrderEvent, OrderLine, Shipment
 
 PERSONAL = {"contact", "invoice_details"}
@@ -12,17 +13,6 @@ PERSONAL = {"contact", "invoice_details"}
 
 def _fields(model) -> list[str]:
     return [f.name for f in model._meta.fields if f.name not in PERSONAL]
-
-
-class ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class LineInline(ReadOnly, admin.TabularInline):

@@ -7,20 +7,10 @@ from dataclasses import replace
 from django import forms
 from django.contrib import admin
 
+from magazynier.core.admin import ReadOnlyAdmin
 from magazynier.inventory.availability import AllocationError, check_rules
 from magazynier.sync.desired import channel_rules
 from magazynier.sync.models import AccountSyncSettings, Command, CommandItem, HeldPlan, OutboxEntry
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AccountSyncSettingsForm(forms.ModelForm):

@@ -72,32 +72,10 @@ def reserved(variant: Variant) -> int:
     return sum(StockLevel.objects.filter(variant=variant).values_list("reserved", flat=True))
 
 
-def order(
-    account: ChannelAccount,
-    external_id: str,
-    *,
-    lines=(("KUB-1", 2, "12.50"),),
-    status: str = t.NEW,
-    bought_at: datetime = BOUGHT,
-    invoice: t.InvoiceRequest | None = None,
-    total: str | None = None,
-    contact: t.BuyerContact = CONTACT,
-    payment: str = t.PAID,
-) -> Order:
-    """An order as the channel reports it, stored by the real import (stock is reserved at once)."""
-    return actions.upsert_from_channel(
-        account,
-        remote_order(
-            external_id,
-            lines=lines,
-            status=status,
-            bought_at=bought_at,
-            invoice=invoice,
-            total=total,
-            contact=contact,
-            payment=payment,
-        ),
-    ).order
+def order(account: ChannelAccount, external_id: str, **fields) -> Order:
+    """An order as the channel reports it (`remote_order`'s fields), stored by the real import (stock is
+    reserved at once)."""
+    return actions.upsert_from_channel(account, remote_order(external_id, **fields)).order
 
 
 def remote_order(
