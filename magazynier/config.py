@@ -8,7 +8,7 @@ DATABASE_URL            sqlite:///path or postgres://user@host:port/db (default:
 MAGAZYNIER_SECRET_KEY   Django secret key (default: generated once and kept in DATA_DIR/secret_key)
 MAGAZYNIER_QUEUE        sqlite | postgres | redis | immediate (default: follows DATABASE_URL; redis when
                         REDIS_URL is set)
-REDIS_URL               redis://host:port/db for RedisHuey
+REDIS_URL               redis://host:port/db for PriorityRedisHuey
 MAGAZYNIER_DEBUG        1 to enable Django debug pages (never in production)
 MAGAZYNIER_ALLOWED_HOSTS comma-separated host names the panel answers to (default: localhost,127.0.0.1)
 """
@@ -89,12 +89,12 @@ def flag(name: str) -> bool:
 
 def make_huey(queue: QueueConfig, name: str = "magazynier"):
     """The Huey instance for a queue configuration (settings.HUEY; tests build extra ones to play workers)."""
-    from huey import PostgresHuey, RedisHuey, SqliteHuey
+    from huey import PostgresHuey, PriorityRedisHuey, SqliteHuey
 
     if queue.backend == "sqlite":
         return SqliteHuey(name, filename=queue.location)
     if queue.backend == "postgres":
         return PostgresHuey(name, dsn=queue.location)
     if queue.backend == "redis":
-        return RedisHuey(name, url=queue.location)
+        return PriorityRedisHuey(name, url=queue.location)  # order polls jump the queue (task priority)
     return SqliteHuey(name, filename=str(data_dir() / "queue-immediate.sqlite3"), immediate=True)

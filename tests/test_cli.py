@@ -268,7 +268,7 @@ def _seller_offers(port: int, sku: str) -> list[dict]:
 def _post_json(url: str, body: dict) -> dict:
     import json
 
-    request = urllib.request.Request(url, method="POST", data=json.dumps(body).encode(),
+    request = urllib.request.Request(url, method="POST", data=json.dumps(body).encode(),  # noqa: S310 - loopback
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
         return json.loads(response.read())

@@ -89,3 +89,20 @@ def test_workers_on_several_machines_share_one_queue(backend):
         pytest.fail(f"{backend} queue at 127.0.0.1 not usable: {type(exc).__name__}: {exc}")
     assert done == list(range(10))
     assert a > 0 and b > 0 and a + b == 10
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres", "redis"])
+def test_an_order_poll_jumps_a_queue_full_of_sync_cycles(backend, tmp_path):
+    """Task priority works on every queue backend: an order poll (priority 10) waiting behind a wave of
+    cycles is taken first."""
+    location = {"sqlite": str(tmp_path / "q.sqlite3"), "postgres": PG, "redis": "redis://127.0.0.1:6379/15"}[backend]
+    huey = config.make_huey(config.QueueConfig(backend, location), name=f"prio-{uuid.uuid4().hex[:8]}")
+    cycle = huey.task(name="cycle")(lambda n: n)
+    poll = huey.task(name="poll", priority=10)(lambda n: n)
+    try:
+        for n in range(5):
+            cycle(n)
+        poll(99)
+        assert huey.dequeue().name == "poll"
+    finally:
+        huey.storage.flush_queue()

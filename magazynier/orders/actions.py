@@ -43,6 +43,7 @@ class Upserted:
     created: bool = False
     changed: bool = False
     stale: bool = False  # the channel's answer was older than what we hold: nothing changed
+    cancelled: bool = False  # this answer cancelled an order that was not cancelled before
 
 
 def unmatched_alert_key(order: Order) -> str:
@@ -140,7 +141,6 @@ def upsert_from_channel(account: ChannelAccount, remote: t.RemoteOrder, *,
         order = Order.objects.select_for_update().filter(account=account, external_id=remote.external_id).first()
         if order is None:
             order = _create(account, remote)
-            _after_sale(account, remote)
             _settle_stock(order, first_seen=True, warehouse_ids=warehouse_ids)
             return Upserted(order, created=True, changed=True)
         if order.revision == remote.revision:
@@ -149,38 +149,8 @@ def upsert_from_channel(account: ChannelAccount, remote: t.RemoteOrder, *,
             return Upserted(order, stale=True)
         was_cancelled = order.status == t.CANCELLED
         _update(order, remote)
-        if remote.status == t.CANCELLED and not was_cancelled:
-            _after_cancellation(account, remote)
         _settle_stock(order, first_seen=False, warehouse_ids=warehouse_ids)
-        return Upserted(order, changed=True)
-
-
-def _after_sale(account: ChannelAccount, remote: t.RemoteOrder) -> None:
-    """The channel took the sold units off its own offers; what we know it shows goes down with them, so the
-    engine does not send a quantity the offer already has. At 0 Allegro ends the offer by itself."""
-    if remote.status == t.CANCELLED:
-        return
-    for line in remote.lines:
-        listing = Listing.objects.filter(account=account, offer_id=line.offer_id).first() if line.offer_id else None
-        if listing is None or listing.confirmed_quantity is None:
-            continue
-        listing.confirmed_quantity = max(0, listing.confirmed_quantity - line.quantity)
-        fields = ["confirmed_quantity", "updated_at"]
-        if listing.confirmed_quantity == 0 and account.kind == ChannelAccount.ALLEGRO:
-            listing.offer_status, listing.paused_by_sync = "ENDED", True
-            fields += ["offer_status", "paused_by_sync"]
-        listing.save(update_fields=fields)
-
-
-def _after_cancellation(account: ChannelAccount, remote: t.RemoteOrder) -> None:
-    """A cancelled order gives its units back on the channel's own offer, unless that offer had ended: what
-    the offer shows is no longer known, so the engine sends the right quantity again."""
-    offer_ids = [li.offer_id for li in remote.lines if li.offer_id]
-    changed = list(Listing.objects.filter(account=account, offer_id__in=offer_ids, variant__isnull=False)
-                   .values_list("variant_id", flat=True))
-    Listing.objects.filter(account=account, offer_id__in=offer_ids).update(confirmed_quantity=None,
-                                                                         updated_at=timezone.now())
-    data_changes.changed(data_changes.ORDER, changed)
+        return Upserted(order, changed=True, cancelled=remote.status == t.CANCELLED and not was_cancelled)
 
 
 # ---------------------------------------------------------------- stock

@@ -25,7 +25,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -243,15 +243,18 @@ def _decisions(account: ChannelAccount, state: str) -> set[tuple[int, str, str]]
     return keys
 
 
-def _drop_unsent_items(listing_ids: list[int]) -> None:
-    """Items of commands never attempted are planned again with the newest values."""
+def _drop_unsent_items(listing_ids: list[int]) -> dict:
+    """Items of commands never attempted are planned again with the newest values; returns each dropped
+    listing's oldest unsent change, which the new item keeps (its place in the queue and its latency)."""
     stale = CommandItem.objects.filter(listing_id__in=listing_ids, outcome=CommandItem.PENDING,
                                        command__state=Command.PLANNED, command__attempts=0)
+    kept = dict(stale.values_list("listing_id", "changed_since"))
     commands = set(stale.values_list("command_id", flat=True))
     if not commands:
-        return
+        return kept
     stale.delete()
     Command.objects.filter(pk__in=commands, attempts=0).annotate(n=Count("items")).filter(n=0).delete()
+    return kept
 
 
 def _views(account: ChannelAccount, connector, entries: list[OutboxEntry]):
@@ -324,7 +327,7 @@ def _plan(account: ChannelAccount, connector, result: CycleResult) -> None:
     entries = list(due_entries(account.pk, now).order_by("priority", "changed_since", "listing_id")[:PLAN_LIMIT])
     if not entries:
         return
-    _drop_unsent_items([e.listing_id for e in entries])
+    dropped = _drop_unsent_items([e.listing_id for e in entries])
     listings, desired, views = _views(account, connector, entries)
     plan = planning.plan_changes(views)
     rejected = _decisions(account, HeldPlan.REJECTED)
@@ -335,7 +338,8 @@ def _plan(account: ChannelAccount, connector, result: CycleResult) -> None:
         return
     commands = planning.group_commands(changes, connector.capabilities.max_stock_batch)
     version = {e.listing_id: e.version for e in entries}
-    since = {e.listing_id: e.changed_since or now for e in entries}
+    since = {e.listing_id: min(t for t in (e.changed_since, dropped.get(e.listing_id), now) if t is not None)
+             for e in entries}
     with transaction.atomic():
         for planned in commands:
             command = Command.objects.create(
@@ -412,7 +416,8 @@ def _send_planned(account: ChannelAccount, connector, result: CycleResult, *, ne
     for command in list(pending.filter(attempts__gt=0).order_by("created_at", "pk")):
         _send(connector, command, result)
     if new:
-        for command in list(pending.filter(attempts=0).order_by("priority", "created_at", "pk")[:COMMANDS_PER_CYCLE]):
+        oldest_first = pending.filter(attempts=0).annotate(oldest=Min("items__changed_since"))
+        for command in list(oldest_first.order_by("priority", "oldest", "pk")[:COMMANDS_PER_CYCLE]):
             _send(connector, command, result)
 
 

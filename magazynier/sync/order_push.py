@@ -46,6 +46,8 @@ def _final(exc: ChannelError) -> str:
 
 
 def _push_status(account, connector, order: Order, result, warehouses) -> None:
+    from magazynier.sync.order_feed import store_order
+
     status = order.push_status
     attempts = actions.status_push_started(order)
     try:
@@ -53,7 +55,7 @@ def _push_status(account, connector, order: Order, result, warehouses) -> None:
             try:
                 connector.push_fulfillment(order.external_id, status, order.revision or None)
             except Conflict:
-                actions.upsert_from_channel(account, connector.get_order(order.external_id), warehouse_ids=warehouses)
+                store_order(account, connector.get_order(order.external_id), warehouses)
                 order.refresh_from_db()
                 if order.push_status != status:
                     return  # the channel already shows it

@@ -19,11 +19,15 @@ from magazynier.channels.connections import writers_active
 from magazynier.channels.models import ChannelAccount
 from magazynier.sync.models import OrderFeed, SyncState
 
+QUEUED_FOR = timedelta(seconds=30)  # a queued wake not started after this long is taken for lost
+
 
 @db_task()
 def sync_account(account_id: int) -> None:
     from magazynier.sync.dispatch import drive
 
+    # started: a change committed from now on queues a new wake (wake_accounts), one before it is read below
+    SyncState.objects.filter(account_id=account_id, wake_at__lte=timezone.now()).update(wake_at=None)
     result = drive(account_id)
     if result is None:  # busy: the holder may be just finishing, so look again shortly
         schedule_wake(account_id, 2.0)
@@ -46,7 +50,7 @@ def schedule_wake(account_id: int, delay: float) -> None:
     _schedule(SyncState, sync_account, account_id, delay)
 
 
-@db_task()
+@db_task(priority=10)
 def order_feed(account_id: int) -> None:
     """Read the account's new orders and send the seller's order changes; poll again shortly."""
     from magazynier.sync.order_feed import run_feed
@@ -59,8 +63,17 @@ def order_feed(account_id: int) -> None:
 
 
 def wake_accounts(account_ids) -> None:
+    """Queue each account's cycle now, unless one is queued already and has not started (a wave of orders
+    commits one reservation after another: one queued cycle reads them all)."""
     for account_id in account_ids:
-        sync_account(account_id)
+        if getattr(settings.HUEY, "immediate", False):
+            sync_account(account_id)
+            continue
+        now = timezone.now()
+        queued = Q(wake_at__gt=now - QUEUED_FOR, wake_at__lte=now)
+        if (SyncState.objects.filter(account_id=account_id).exclude(queued).update(wake_at=now)
+                or not SyncState.objects.filter(account_id=account_id).exists()):
+            sync_account(account_id)
 
 
 @db_periodic_task(crontab(minute="*"))
