@@ -78,9 +78,9 @@ IDS = re.compile(r"^(?:\d+|[0-9a-fA-F-]{16,})$")  # offer ids (digits), command 
 API_PREFIXES_SKIPPED = ("/auth/", "/skojarz-aplikacje", "/uzytkownik/", "/__admin__")
 # Huey's own log lines: "[local time] INFO:huey:Worker-N:Executing magazynier.sync.tasks.<task>: <id> [@<eta, UTC>]"
 EXECUTING = re.compile(r"^\[([\d-]+ [\d:,]+)\] INFO:huey:[^:]+:Executing magazynier\.sync\.tasks\.(\w+): \S+"
-                       r"(?: @([\d-]+ [\d:.]+))?$", re.MULTILINE)
-EXECUTED = re.compile(r"^\[[^]]+\] INFO:huey:[^:]+:magazynier\.sync\.tasks\.(\w+): \S+(?: @\S+ \S+)? executed in "
-                      r"([\d.]+)s$", re.MULTILINE)
+                       r"(?: @([\d-]+ [\d:.]+))?(?: .*)?$", re.MULTILINE)  # then " p=10" and the like
+EXECUTED = re.compile(r"^\[[^]]+\] INFO:huey:[^:]+:magazynier\.sync\.tasks\.(\w+): \S+.*? executed in ([\d.]+)s$",
+                      re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,7 @@ class Sizes:
     variants: int
 
 
+COMPLETION = [1.0]  # the emulator's command_completion_seconds (set from --completion)
 QUICK = Sizes(orders=1000, rate=2000, burst=500, variants=500)
 DEFAULT = Sizes(orders=10_000, rate=2000, burst=2000, variants=500)
 
@@ -248,8 +249,9 @@ def command_floor(shop: Shop, repeats: int = 5) -> list[float]:
 
 
 def start_feeds(shop: Shop, timeout: float = 60) -> None:
-    """Queue each account's first order_feed task (the worker's tick would, within a minute) and wait until both
-    feeds have taken the journal's head as their cursor."""
+    """Queue each account's first order_feed task (the worker's start-up tick queues them too; a second one finds
+    the feed leased or polls once more) and wait until both feeds have taken the journal's head as their
+    cursor."""
     from magazynier.sync.models import OrderFeed
     from magazynier.sync.tasks import order_feed
 
@@ -273,6 +275,7 @@ class Phase:
     released: float = 0.0  # burst: when the forms became visible
     ended: float = 0.0  # wall clock when everything was ingested and both accounts idle
     forms: list[str] = field(default_factory=list)  # checkout-form ids placed in the phase
+    events: int = 0  # order events the phase wrote to the first account's journal
     appeared: dict[str, float] = field(default_factory=dict)  # form id -> first journal event
     missing: list[str] = field(default_factory=list)  # in the emulator, not in magazynier
     extra: list[str] = field(default_factory=list)  # in magazynier (this phase's window), not in the emulator
@@ -282,6 +285,7 @@ class Phase:
     to_other: list[float] = field(default_factory=list)  # reservation -> second account confirmed
     unconfirmed: int = 0
     engine: list[float] = field(default_factory=list)  # second account's items: changed_since -> confirmed
+    engine_parts: list[tuple[float, float, float]] = field(default_factory=list)  # -> planned, -> sent, -> confirmed
     traffic: Counter = field(default_factory=Counter)
     client_requests: int = 0  # the emulator's own counter (served + rejected), for the check
     offer_changes: dict[str, int] = field(default_factory=dict)
@@ -289,6 +293,7 @@ class Phase:
     tasks: Counter = field(default_factory=Counter)  # Huey tasks executed, by name
     late: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # scheduled task: ran - due
     queue_max: int = 0  # most tasks waiting in the Huey queue (sampled every 0.5 s)
+    planned_max: int = 0  # most commands of the second account planned and not yet sent (sampled)
     idle: bool = True
 
     @property
@@ -326,6 +331,8 @@ class OrdersBench:
     def run(self, phase: Phase, timeout: float) -> Phase:
         from huey.contrib.djhuey import HUEY
 
+        from magazynier.sync.models import Command
+
         world, shop = self.world, self.shop
         seller = shop.seller_ids[FIRST]
         known = self.forms_of_first()
@@ -361,6 +368,8 @@ class OrdersBench:
             time.sleep(0.5)
             placed = len(self.forms_of_first() - known)
             phase.queue_max = max(phase.queue_max, HUEY.pending_count())
+            phase.planned_max = max(phase.planned_max, Command.objects.filter(
+                account_id=shop.pk(SECOND), state=Command.PLANNED).count())
             stored = self.orders_in_magazynier() - stored_before
             buying = phase.rate is not None and self.ticker.limit is not None
             if stored != last_count:
@@ -388,6 +397,7 @@ class OrdersBench:
         with world.lock:
             events = [e for e in world.order_journal(seller).events if e.seq > journal_seq]
         new = self.forms_of_first() - known
+        phase.events = len(events)
         for event in events:
             form_id = event.body["order"]["checkoutForm"]["id"]
             if form_id in new and form_id not in phase.appeared:
@@ -435,13 +445,17 @@ def measure(phases: list[Phase], shop: Shop, traffic: Traffic) -> None:
 
     second_listing = {lid: v for v, lid in shop.listing[SECOND].items()}
     items: dict[int, list[tuple[datetime, int]]] = defaultdict(list)  # variant -> (confirmed_at, target)
-    engine: list[tuple[datetime, float]] = []
-    for listing_id, value, confirmed, changed in (
+    engine: list[tuple[datetime, float, tuple[float, float, float]]] = []
+    for listing_id, value, confirmed, changed, planned, sent in (
             CommandItem.objects.filter(listing_id__in=list(second_listing), kind="quantity",
                                        outcome=CommandItem.OK, confirmed_at__isnull=False)
-            .values_list("listing_id", "command__value", "confirmed_at", "changed_since")):
+            .values_list("listing_id", "command__value", "confirmed_at", "changed_since", "command__created_at",
+                         "command__sent_at")):
         items[second_listing[listing_id]].append((confirmed, int(value)))
-        engine.append((changed, (confirmed - changed).total_seconds()))
+        sent = sent or planned
+        engine.append((changed, (confirmed - changed).total_seconds(), (
+            (planned - changed).total_seconds(), (sent - planned).total_seconds(),
+            (confirmed - sent).total_seconds())))
     confirmed_at: dict[str, datetime] = {}
     for variant_id, reservations in per_variant.items():
         found = sorted(items.get(variant_id, []))
@@ -451,12 +465,12 @@ def measure(phases: list[Phase], shop: Shop, traffic: Traffic) -> None:
                 confirmed_at[form_id] = hit
 
     first_polls = traffic.polls.get(shop.seller_ids[FIRST], [])
+    placed = {f for phase in phases for f in phase.forms}
     for phase in phases:
-        wanted = set(phase.forms)
         phase.missing = [f for f in phase.forms if f not in reservation_of]
         window = (phase.started - 1, phase.ended + 1)
-        phase.extra = [f for f, (_v, at) in reservation_of.items()
-                       if f not in wanted and window[0] <= at.timestamp() <= window[1]]
+        phase.extra = [f for f, (_v, at) in reservation_of.items()  # reserved then, placed in no phase
+                       if f not in placed and window[0] <= at.timestamp() <= window[1]]
         for form_id in phase.forms:
             if form_id not in reservation_of:
                 continue
@@ -471,23 +485,32 @@ def measure(phases: list[Phase], shop: Shop, traffic: Traffic) -> None:
                 phase.to_other.append(confirmed_at[form_id].timestamp() - created)
             else:
                 phase.unconfirmed += 1
-        phase.engine = [s for changed, s in engine if window[0] <= changed.timestamp() <= window[1]]
+        mine = [(s, parts) for changed, s, parts in engine if window[0] <= changed.timestamp() <= window[1]]
+        phase.engine = [s for s, _parts in mine]
+        phase.engine_parts = [parts for _s, parts in mine]
 
 
-def check_offers(bench: Bench, shop: Shop) -> tuple[dict[str, int], int, int]:
-    """Offers whose emulator stock differs from what magazynier says is available, per account; oversold
-    orders; ended offers of the first account."""
+def check_offers(bench: Bench, shop: Shop) -> tuple[dict[str, list[str]], int, int]:
+    """Offers whose emulator stock differs from what magazynier says is available, per account (described);
+    oversold orders; ended offers of the first account."""
+    from magazynier.channels.models import Listing
     from magazynier.inventory.models import StockLevel
     from magazynier.orders.models import Order
 
     available = {v: on_hand - reserved for v, on_hand, reserved in
                  StockLevel.objects.values_list("variant_id", "on_hand", "reserved")}
     world = bench.emu.world
-    wrong = {}
+    wrong: dict[str, list[str]] = {}
     with world.lock:
-        for login in (FIRST, SECOND):
-            wrong[login] = sum(1 for v, offer_id in shop.offer[login].items()
-                               if world.offers.offers[offer_id].available != available[v])
+        shown = {login: {v: world.offers.offers[o].available for v, o in shop.offer[login].items()}
+                 for login in (FIRST, SECOND)}
+    for login in (FIRST, SECOND):
+        bad = [v for v, units in shown[login].items() if units != available[v]]
+        confirmed = dict(Listing.objects.filter(pk__in=[shop.listing[login][v] for v in bad])
+                         .values_list("variant_id", "confirmed_quantity"))
+        wrong[login] = [f"variant {v} (offer {shop.offer[login][v]}): the offer shows {shown[login][v]}, available "
+                        f"{available[v]}, confirmed_quantity {confirmed.get(v)}" for v in bad]
+    with world.lock:
         ended = sum(1 for offer_id in shop.offer[FIRST].values() if not world.offers.offers[offer_id].is_live)
     return wrong, Order.objects.filter(account_id=shop.pk(FIRST), oversold=True).count(), ended
 
@@ -544,6 +567,10 @@ def report(phase: Phase, shop: Shop, floor: list[float]) -> dict:
           f"{f' ({phase.unconfirmed} never confirmed)' if phase.unconfirmed else ''}; baseline: floor (command PUT + "
           f"report polled every 10 ms) p50 {pct(floor, .5):.2f} s; engine's own measure (changed_since -> "
           f"confirmed, {len(phase.engine):,} items) {three(phase.engine)}")
+    parts = [pct([p[i] for p in phase.engine_parts], .5) for i in range(3)]
+    print(f"   the engine's items, p50: change -> planned {parts[0]:.2f} s, planned -> sent {parts[1]:.2f} s, sent -> "
+          f"confirmed {parts[2]:.2f} s (the channel completes a command {COMPLETION[0]:g} s after accepting it); "
+          f"most commands planned and not yet sent {phase.planned_max}")
     groups = requests_split(phase, shop)
     polls = groups["feed, first account"].get("GET /order/events", 0)
     feed = sum(groups["feed, first account"].values())
@@ -559,14 +586,16 @@ def report(phase: Phase, shop: Shop, floor: list[float]) -> dict:
             detail = ", ".join(f"{path} {count:,}" for path, count in groups[group].most_common())
             print(f"   {group:<22} {sum(groups[group].values()):7,} ({sum(groups[group].values()) * k:.3f}/order): "
                   f"{detail}")
+    bound = -(-phase.events // 1000) + -(-n // 100)
     print(f"   baseline, naive client: {polls:,} polls + {n:,} GET /order/checkout-forms/{{id}} = {naive:,} "
-          f"({naive * k:.3f}/order) against the feed's {feed:,} ({feed * k:.3f}/order)")
+          f"({naive * k:.3f}/order) against the feed's {feed:,} ({feed * k:.3f}/order); lower bound, every page "
+          f"full: {phase.events:,} events / 1,000 + {n:,} orders / 100 = {bound:,} ({bound * k:.3f}/order)")
     late = ", ".join(f"{name} p50 {pct(v, .5):.1f} s, max {max(v):.1f} s (n={len(v)})"
                      for name, v in sorted(phase.late.items()))
     print(f"   worker: tasks run {dict(phase.tasks.most_common())}; most waiting in its queue {phase.queue_max:,}; "
           f"scheduled tasks started after their due time: {late or '-'}; order_feed tasks ran p50 "
           f"{pct(phase.feed_seconds, .5):.1f} s, max {max(phase.feed_seconds, default=0):.1f} s")
-    return {"feed": feed * k, "naive": naive * k, "total": total * k, "between": between, "overall": overall,
+    return {"feed": feed * k, "naive": naive * k, "bound": bound * k, "total": total * k, "between": between, "overall": overall,
             "placed_rate": placed_rate}
 
 
@@ -586,7 +615,7 @@ def summary(phases: list[Phase], figures: list[dict], floor: list[float], second
         rows.append((f"{name}: reservation -> 2nd account p50/p99/max", three(phase.to_other),
                      f"floor p50 {pct(floor, .5):.2f} s"))
         rows.append((f"{name}: requests/order, feed of the 1st account", f"{fig['feed']:.3f}",
-                     f"naive {fig['naive']:.3f}"))
+                     f"naive {fig['naive']:.3f}; lower bound {fig['bound']:.3f}"))
         rows.append((f"{name}: requests/order, everything", f"{fig['total']:.3f}", "-"))
         late = phase.late.get("order_feed", [])
         rows.append((f"{name}: worker queue, most tasks waiting", f"{phase.queue_max:,}",
@@ -636,6 +665,7 @@ def run(args, sizes: Sizes, started: float) -> None:
     from emulators.allegro.testing import running_emulator
     from magazynier.sync.order_feed import POLL_SECONDS
 
+    COMPLETION[0] = args.completion
     with running_emulator(EmulatorConfig(seed=1, command_completion_seconds=args.completion)) as emu:
         traffic = Traffic(emu.world)
         traffic.install(emu.app)  # before the first request: Starlette builds its middleware stack then
@@ -672,8 +702,11 @@ def run(args, sizes: Sizes, started: float) -> None:
             figures.append(report(phase, shop, floor))
         wrong, oversold, ended = check_offers(bench, shop)
     problems, durations = worker.digest()
-    print(f"\noffers showing another stock than magazynier's available: {wrong[FIRST]} on '{FIRST}', {wrong[SECOND]} "
-          f"on '{SECOND}' (of {sizes.variants} each); oversold orders {oversold}; ended offers {ended}")
+    print(f"\noffers showing another stock than magazynier's available: {len(wrong[FIRST])} on '{FIRST}', "
+          f"{len(wrong[SECOND])} on '{SECOND}' (of {sizes.variants} each); oversold orders {oversold}; ended offers "
+          f"{ended}")
+    for line in wrong[FIRST][:5] + wrong[SECOND][:5]:
+        print(f"  !! {line}")
     print(f"worker: {len(durations)} sync tasks, longest {max(durations, default=0):.1f} s; logged: "
           f"{dict(problems.most_common(6)) or 'nothing'}")
     summary(phases, figures, floor, time.monotonic() - started)
