@@ -230,6 +230,7 @@ def _unmatched_alert(order: Order) -> None:
 
 def match_line(line: OrderLine, variant: Variant, *, user=None, warehouse_ids: Iterable[int] | None = None) -> None:
     """The seller says which product an unknown line is; an open order reserves it at once."""
+    warehouse_ids = list(warehouse_ids) if warehouse_ids is not None else None
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=line.order_id)
         line = OrderLine.objects.get(pk=line.pk)
@@ -241,9 +242,9 @@ def match_line(line: OrderLine, variant: Variant, *, user=None, warehouse_ids: I
                                                                              "sku": variant.sku},
                OrderEvent.SELLER, user)
         if order.stock_state == Order.STOCK_RESERVED:
-            _reserve(order, [line], list(warehouse_ids) if warehouse_ids is not None else None)
+            _reserve(order, [line], warehouse_ids)
         elif order.status in OPEN:
-            _settle_stock(order, first_seen=False, warehouse_ids=list(warehouse_ids) if warehouse_ids else None)
+            _settle_stock(order, first_seen=False, warehouse_ids=warehouse_ids)
         if not order.lines.filter(variant__isnull=True).exists():
             Order.objects.filter(pk=order.pk).update(unmatched=False)
             resolve_alert(unmatched_alert_key(order))

@@ -36,7 +36,7 @@ from magazynier.orders.models import Order, OrderLine, Shipment
 from magazynier.orders.status import CLOSED, SHIPPED, allowed_next, label
 from magazynier.panel.forms_orders import MatchLineForm, OrderFilterForm, StatusForm, TrackingForm
 from magazynier.panel.permissions import needs
-from magazynier.sync.order_feed import feeding_warehouses
+from magazynier.sync.order_store import feeding_warehouses
 
 VIEW, CHANGE = "orders.view_order", "orders.change_order"
 PAGE_SIZE = 50

@@ -20,14 +20,13 @@ from magazynier.channels.models import ChannelAccount
 from magazynier.channels.types import CANCELLED
 from magazynier.orders import actions
 from magazynier.orders.models import Order, Shipment
+from magazynier.sync.order_store import feeding_warehouses, store_order
 
 PER_RUN = 50
 CONFLICT_RETRIES = 3
 
 
 def push_due(account: ChannelAccount, connector, result) -> None:
-    from magazynier.sync.order_feed import feeding_warehouses
-
     now = timezone.now()
     due = Q(push_after__isnull=True) | Q(push_after__lte=now)
     warehouses = feeding_warehouses(account)
@@ -46,7 +45,6 @@ def _final(exc: ChannelError) -> str:
 
 
 def _push_status(account, connector, order: Order, result, warehouses) -> None:
-    from magazynier.sync.order_feed import store_order
 
     status = order.push_status
     attempts = actions.status_push_started(order)

@@ -33,10 +33,11 @@ def _listing(account, sku=None) -> Listing:
     listings = Listing.objects.filter(account=account, conflict="").exclude(offer_id="").select_related("variant")
     if sku:
         return listings.get(sku=sku)
-    return next(li for li in listings.order_by("sku") if remote_available(account, li) >= 3)
+    return next(li for li in listings.order_by("sku") if _available(li) >= 3)
 
 
-def remote_available(account, listing) -> int:
+def _available(listing) -> int:
+    """Units of the listing's variant available in our warehouse (on hand − reserved)."""
     level = StockLevel.objects.filter(variant=listing.variant).first()
     return level.on_hand - level.reserved if level else 0
 
