@@ -46,6 +46,14 @@ class OfferResult:
 
 
 @dataclass(frozen=True)
+class OfferValue:
+    """One offer's target in a write: a quantity (int) or a gross price (Decimal)."""
+
+    offer_id: str
+    value: int | Decimal
+
+
+@dataclass(frozen=True)
 class TaskOutcome:
     offer_id: str
     ok: bool

@@ -25,14 +25,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, F, Min
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from magazynier.channels.connections import writers_active
 from magazynier.channels.errors import AuthenticationError, ChannelError, RateLimited, TransientError
 from magazynier.channels.models import ChannelAccount, Listing
-from magazynier.channels.types import CommandReport
+from magazynier.channels.types import CommandReport, OfferValue
 from magazynier.core import leases
 from magazynier.notifications.actions import raise_alert, resolve_alert
 from magazynier.notifications.models import Alert
@@ -152,7 +152,7 @@ def _finish(command: Command, report: CommandReport, message_if_missing: str, re
             entries[item.listing_id] = entry
             if outcome is not None and outcome.ok:
                 item.outcome, item.confirmed_at = CommandItem.OK, now
-                _confirm(listing, command.kind, command.value)
+                _confirm(listing, command.kind, item.value or command.value)
                 listing.last_error = ""
                 entry.failures, entry.last_error, entry.next_attempt_at = 0, "", now
                 result.confirmed += 1
@@ -174,11 +174,10 @@ def _finish(command: Command, report: CommandReport, message_if_missing: str, re
         OutboxEntry.objects.bulk_create([e for e in entries.values() if not e.pk], ignore_conflicts=True)
 
 
-def _check_reports(account: ChannelAccount, connector, result: CycleResult) -> None:
+def _check_reports(account: ChannelAccount, connector, result: CycleResult, failed_entries: list[int]) -> None:
     now = timezone.now()
     due = list(Command.objects.filter(account=account, state=Command.SENT, next_check_at__lte=now)
                .order_by("next_check_at")[:REPORTS_PER_CYCLE])
-    failed_entries: list[int] = []
     for command in due:
         report = connector.command_report(command.kind, str(command.command_id))
         if report.done:
@@ -190,6 +189,11 @@ def _check_reports(account: ChannelAccount, connector, result: CycleResult) -> N
             waited = (now - (command.sent_at or now)).total_seconds()
             command.next_check_at = now + timedelta(seconds=min(max(0.5, waited / 4), 60))
             command.save(update_fields=["next_check_at"])
+
+
+def _judge_outcomes(account: ChannelAccount, result: CycleResult, failed_entries: list[int]) -> None:
+    """After a cycle's outcomes: offers failing while others went through are set aside; everything failing
+    is an outage (alert, nothing set aside); any success ends an outage."""
     if result.confirmed and failed_entries:
         _quarantine(account, failed_entries, result)
     if result.failed and not result.confirmed:
@@ -309,8 +313,8 @@ def _guard(account: ChannelAccount, changes: list[planning.Change], desired, lis
                          price_drop_percent=settings.guard_price_drop_percent, max_changes=settings.guard_max_changes)
     since = timezone.now() - ZERO_WINDOW
     recent_to_zero = CommandItem.objects.filter(
-        command__account=account, kind=planning.PUBLICATION, command__value=planning.END,
-        command__created_at__gte=since).exclude(outcome=CommandItem.FAILED).count()
+        Q(kind=planning.PUBLICATION, value=planning.END) | Q(kind=planning.QUANTITY, value="0"),
+        command__account=account, command__created_at__gte=since).exclude(outcome=CommandItem.FAILED).count()
     live = Listing.objects.filter(account=account, conflict="", offer_status__in=LIVE_STATUSES,
                                   paused_by_sync=False).count()
     context = GuardContext(live_offers=live, recent_to_zero=recent_to_zero,
@@ -336,7 +340,9 @@ def _plan(account: ChannelAccount, connector, result: CycleResult) -> None:
     if changes and not _guard(account, changes, desired, listings):
         result.held = True
         return
-    commands = planning.group_commands(changes, connector.capabilities.max_stock_batch)
+    capabilities = connector.capabilities
+    commands = planning.group_commands(changes, capabilities.max_stock_batch,
+                                       one_value=not capabilities.value_per_offer)
     version = {e.listing_id: e.version for e in entries}
     since = {e.listing_id: min(t for t in (e.changed_since, dropped.get(e.listing_id), now) if t is not None)
              for e in entries}
@@ -347,7 +353,8 @@ def _plan(account: ChannelAccount, connector, result: CycleResult) -> None:
                 priority=planned.priority, created_at=now)
             CommandItem.objects.bulk_create([
                 CommandItem(command=command, listing_id=c.listing_id, offer_id=c.offer_id, kind=c.kind,
-                            changed_since=since[c.listing_id]) for c in planned.changes], batch_size=1000)
+                            value=str(c.value), changed_since=since[c.listing_id]) for c in planned.changes],
+                batch_size=1000)
         planned_ids = {c.listing_id for c in changes}
         settle = [*plan.settled, *(i for i, _reason in plan.skipped)]
         for v, ids in _by_version(settle, version):
@@ -375,24 +382,26 @@ def _by_version(listing_ids, version: dict[int, int], chunk: int = 5000):
 
 
 # ---------------------------------------------------------------- sending
-def _push(connector, command: Command, offer_ids: list[str]) -> None:
+def _push(connector, command: Command, items: list[tuple[str, str]]) -> CommandReport | None:
+    """Send one command; the channel's outcome per offer when it answers with it at once (else None: the
+    report is read later)."""
     command_id = str(command.command_id)
     if command.kind == planning.QUANTITY:
-        connector.push_quantity(command_id, offer_ids, int(command.value))
-    elif command.kind == planning.PRICE:
-        connector.push_price(command_id, offer_ids, Decimal(command.value))
-    else:
-        connector.publish(command_id, offer_ids, command.value)
+        return connector.push_stock(command_id, [OfferValue(o, int(v or command.value)) for o, v in items])
+    if command.kind == planning.PRICE:
+        return connector.push_prices(command_id, [OfferValue(o, Decimal(v or command.value)) for o, v in items])
+    connector.publish(command_id, [o for o, _v in items], command.value)
+    return None
 
 
-def _send(connector, command: Command, result: CycleResult) -> None:
-    offer_ids = list(command.items.order_by("pk").values_list("offer_id", flat=True))
-    if not offer_ids:
+def _send(connector, command: Command, result: CycleResult, failed_entries: list[int]) -> None:
+    items = list(command.items.order_by("pk").values_list("offer_id", "value"))
+    if not items:
         command.delete()
         return
     Command.objects.filter(pk=command.pk).update(attempts=F("attempts") + 1)  # committed before the request
     try:
-        _push(connector, command, offer_ids)
+        report = _push(connector, command, items)
     except (RateLimited, TransientError, AuthenticationError) as exc:
         # refused by our own budget or never connected: it did not reach the channel, so the command stays
         # open to newer values (an attempt means "may have reached the channel")
@@ -407,18 +416,21 @@ def _send(connector, command: Command, result: CycleResult) -> None:
     now = timezone.now()
     Command.objects.filter(pk=command.pk).update(state=Command.SENT, sent_at=now, next_check_at=now, last_error="")
     result.sent_commands += 1
-    result.sent_offers += len(offer_ids)
+    result.sent_offers += len(items)
+    if report is not None and report.done:  # the channel answered with its outcomes: nothing to wait for
+        _finish(command, report, _("The channel did not report this offer."), result, failed_entries)
 
 
-def _send_planned(account: ChannelAccount, connector, result: CycleResult, *, new: bool) -> None:
+def _send_planned(account: ChannelAccount, connector, result: CycleResult, failed_entries: list[int], *,
+                  new: bool) -> None:
     """Commands that may have reached the channel go first (same id), then new ones by priority."""
     pending = Command.objects.filter(account=account, state=Command.PLANNED)
     for command in list(pending.filter(attempts__gt=0).order_by("created_at", "pk")):
-        _send(connector, command, result)
+        _send(connector, command, result, failed_entries)
     if new:
         oldest_first = pending.filter(attempts=0).annotate(oldest=Min("items__changed_since"))
         for command in list(oldest_first.order_by("priority", "oldest", "pk")[:COMMANDS_PER_CYCLE]):
-            _send(connector, command, result)
+            _send(connector, command, result, failed_entries)
 
 
 # ---------------------------------------------------------------- the cycle
@@ -429,12 +441,13 @@ def run_cycle(account: ChannelAccount, connector) -> CycleResult:
     if not writers_active(account):
         result.skipped = "writers off"
         return result
+    failed_entries: list[int] = []
     try:
-        _check_reports(account, connector, result)
+        _check_reports(account, connector, result, failed_entries)
         result.held = HeldPlan.objects.filter(account=account, state=HeldPlan.HELD).exists()
         if not result.held:
             _plan(account, connector, result)
-        _send_planned(account, connector, result, new=not result.held)
+        _send_planned(account, connector, result, failed_entries, new=not result.held)
         SyncState.objects.filter(account=account).update(last_success_at=timezone.now(), last_error="")
     except RateLimited as exc:
         result.retry_after = max(1.0, exc.retry_after or 60.0)
@@ -444,6 +457,7 @@ def run_cycle(account: ChannelAccount, connector) -> CycleResult:
         result.error = str(exc)
     except AuthenticationError as exc:
         result.error = str(exc)  # the account is marked "needs reconnecting"; writers stop
+    _judge_outcomes(account, result, failed_entries)
     if result.error:
         SyncState.objects.filter(account=account).update(last_error=result.error[:2000])
         log.warning("sync of account %s: %s", account.pk, result.error)

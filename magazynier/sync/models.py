@@ -99,7 +99,7 @@ class Command(models.Model):
     account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="sync_commands")
     kind = models.CharField(max_length=20, choices=KINDS)
     command_id = models.UUIDField(unique=True)
-    value = models.CharField(max_length=40)  # the target: "7", "19.99", "END", "ACTIVATE"
+    value = models.CharField(max_length=40, blank=True)  # the one target: "7", "19.99", "END"; "" when per item
     priority = models.PositiveSmallIntegerField(default=OutboxEntry.STOCK)
     state = models.CharField(max_length=10, choices=STATES, default=PLANNED)
     attempts = models.PositiveIntegerField(default=0)
@@ -125,6 +125,7 @@ class CommandItem(models.Model):
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="sync_items")
     offer_id = models.CharField(max_length=100)
     kind = models.CharField(max_length=20, choices=Command.KINDS)
+    value = models.CharField(max_length=40, blank=True)  # this offer's target (a batch may carry many values)
     outcome = models.CharField(max_length=10, choices=OUTCOMES, default=PENDING)
     message = models.TextField(blank=True)
     changed_since = models.DateTimeField()  # copied from the outbox entry when planned

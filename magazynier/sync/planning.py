@@ -9,8 +9,10 @@ Rules (../shared/DESIGN.md §4.4):
   the first one's report (that is what keeps one change from travelling under two command ids).
 * Channels where 0 cannot be published on a live offer (Allegro ends it) get an END publication instead;
   when stock returns, the quantity is set first and the offer is activated once that is confirmed.
-* Equal target values are grouped into one command of at most `max_offers` offers; a command carries the
-  most urgent priority of its offers and commands are ordered by priority (stock-outs and orders first).
+* Equal target values are grouped into one command of at most `max_offers` offers (Allegro's commands set
+  one value); a channel whose batches carry a value per offer (WooCommerce) gets commands of one kind with
+  mixed values. A command carries the most urgent priority of its offers and commands are ordered by
+  priority (stock-outs and orders first).
 """
 
 from __future__ import annotations
@@ -52,10 +54,13 @@ class Change:
     priority: int
 
 
+MIXED = ""  # the value of a command whose offers each carry their own
+
+
 @dataclass(frozen=True)
 class PlannedCommand:
     kind: str
-    value: int | Decimal | str
+    value: int | Decimal | str  # MIXED when the offers carry different values
     priority: int
     changes: tuple[Change, ...]
 
@@ -126,11 +131,13 @@ def plan_changes(views: Iterable[ListingView]) -> Plan:
     return plan
 
 
-def group_commands(changes: Sequence[Change], max_offers: int = 1000) -> list[PlannedCommand]:
-    """One command per (kind, value), split into chunks of at most `max_offers`, most urgent first."""
+def group_commands(changes: Sequence[Change], max_offers: int = 1000, *,
+                   one_value: bool = True) -> list[PlannedCommand]:
+    """One command per (kind, value) — or per kind when the channel takes a value per offer (`one_value`
+    False) — split into chunks of at most `max_offers`, most urgent first."""
     groups: dict[tuple[str, int | Decimal | str], list[Change]] = defaultdict(list)
     for change in changes:
-        groups[(change.kind, change.value)].append(change)
+        groups[(change.kind, change.value if one_value else MIXED)].append(change)
     commands: list[PlannedCommand] = []
     for (kind, value), members in groups.items():
         members.sort(key=lambda c: (c.priority, c.listing_id))

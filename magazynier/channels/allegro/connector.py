@@ -20,6 +20,7 @@ from magazynier.channels.types import (
     CatalogProduct,
     CommandReport,
     OfferResult,
+    OfferValue,
     OrderChanges,
     RemoteListing,
     RemoteOrder,
@@ -151,6 +152,16 @@ class AllegroConnector:
         self.send_command("price", command_id, offer_ids, {"modification": {
             "type": "FIXED_PRICE", "price": {"amount": amount, "currency": "PLN"}, "marketplaceId": "allegro-pl"}})
 
+    def push_stock(self, command_id: str, updates: Sequence[OfferValue]) -> CommandReport:
+        """The connector contract's stock write: one command, so one value for all offers. Its outcome comes
+        later, from `command_report("quantity", command_id)`."""
+        self.push_quantity(command_id, [u.offer_id for u in updates], int(_one_value(updates)))
+        return CommandReport(command_id, False)
+
+    def push_prices(self, command_id: str, updates: Sequence[OfferValue]) -> CommandReport:
+        self.push_price(command_id, [u.offer_id for u in updates], Decimal(_one_value(updates)))
+        return CommandReport(command_id, False)
+
     def command_report(self, kind: str, command_id: str) -> CommandReport:
         base = f"{COMMAND_PATHS[kind]}/{command_id}"
         summary = self.client.get(base)
@@ -265,6 +276,13 @@ class AllegroConnector:
     def carriers(self) -> list[tuple[str, str]]:
         return [(str(c["id"]), str(c.get("name", c["id"]))) for c in self.client.get("/order/carriers")
                 .get("carriers", [])]
+
+
+def _one_value(updates: Sequence[OfferValue]):
+    values = {u.value for u in updates}
+    if len(values) != 1:
+        raise InvalidRequest(f"An Allegro command sets one value on all its offers, not {len(values)} values.")
+    return values.pop()
 
 
 def _iso(moment: datetime) -> str:
