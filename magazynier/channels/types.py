@@ -164,6 +164,7 @@ class RemoteOrder:
     invoice_required: bool = False
     paid_amount: Decimal | None = None
     lines_sent: str = ""  # NONE | SOME | ALL, when the channel tracks it
+    channel_took_stock: bool = True  # the channel took the units off its own offers (Woo: once paid or on hold)
     contact: BuyerContact = field(default_factory=BuyerContact, repr=False)
     invoice: InvoiceRequest | None = field(default=None, repr=False)
 

@@ -44,6 +44,7 @@ class Upserted:
     changed: bool = False
     stale: bool = False  # the channel's answer was older than what we hold: nothing changed
     cancelled: bool = False  # this answer cancelled an order that was not cancelled before
+    took_stock_before: bool = False  # whether the channel's own stock was down by the order before this answer
 
 
 def unmatched_alert_key(order: Order) -> str:
@@ -81,6 +82,7 @@ def _create(account: ChannelAccount, remote: t.RemoteOrder) -> Order:
         total=remote.total, delivery_cost=remote.delivery_cost, paid_amount=remote.paid_amount,
         delivery_method=remote.delivery_method[:200], invoice_requested=remote.invoice_required,
         contact=_contact_json(remote), invoice_details=_invoice_json(remote), bought_at=remote.bought_at,
+        channel_took_stock=remote.channel_took_stock,
     )
     offer_ids = [li.offer_id for li in remote.lines if li.offer_id]
     listings = dict(Listing.objects.filter(account=account, offer_id__in=offer_ids)
@@ -108,6 +110,7 @@ def _update(order: Order, remote: t.RemoteOrder) -> None:
     shows the old one: the seller's stays, unless the buyer cancelled meanwhile."""
     before = order.status
     order.revision, order.remote_updated_at = remote.revision, remote.updated_at
+    order.channel_took_stock = remote.channel_took_stock
     if order.push_status and remote.status == t.CANCELLED:
         _event(order, "push_dropped", _("Cancelled on the channel before the status “%(status)s” was sent; it "
                                         "will not be sent.") % {"status": label(order.push_status)})
@@ -147,10 +150,11 @@ def upsert_from_channel(account: ChannelAccount, remote: t.RemoteOrder, *,
             return Upserted(order)
         if order.remote_updated_at and remote.updated_at < order.remote_updated_at:
             return Upserted(order, stale=True)
-        was_cancelled = order.status == t.CANCELLED
+        was_cancelled, took_before = order.status == t.CANCELLED, order.channel_took_stock
         _update(order, remote)
         _settle_stock(order, first_seen=False, warehouse_ids=warehouse_ids)
-        return Upserted(order, changed=True, cancelled=remote.status == t.CANCELLED and not was_cancelled)
+        return Upserted(order, changed=True, cancelled=remote.status == t.CANCELLED and not was_cancelled,
+                        took_stock_before=took_before)
 
 
 # ---------------------------------------------------------------- stock

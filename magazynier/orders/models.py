@@ -47,6 +47,7 @@ class Order(models.Model):
     invoice_requested = models.BooleanField(_("invoice requested"), default=False)
     unmatched = models.BooleanField(_("has unmatched lines"), default=False, db_index=True)
     oversold = models.BooleanField(_("oversold"), default=False, db_index=True)
+    channel_took_stock = models.BooleanField(default=False)  # the channel's own stock is down by this order
     stock_state = models.CharField(_("stock"), max_length=10, choices=STOCK_STATES, default=STOCK_NONE)
     contact = EncryptedTextField(blank=True)  # JSON: login, email, name, phone, delivery address, pickup point
     invoice_details = EncryptedTextField(blank=True)  # JSON: company, tax id, person, address

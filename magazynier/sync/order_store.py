@@ -32,25 +32,29 @@ def store_order(account: ChannelAccount, remote: RemoteOrder, warehouse_ids: lis
     now show: a sale took its units off the offer, a cancellation may have given them back."""
     with transaction.atomic():
         done = upsert_from_channel(account, remote, warehouse_ids=warehouse_ids)
-        if done.created and remote.status != CANCELLED:
-            _after_sale(account, remote)
-        elif done.cancelled:
+        if not (done.created or done.changed):
+            return done
+        took = remote.channel_took_stock and remote.status != CANCELLED
+        if took and not done.took_stock_before:
+            _after_sale(account, remote, remote.bought_at if done.created else remote.updated_at)
+        elif done.took_stock_before and not took:
             _unknown_quantity(account, [li.offer_id for li in remote.lines])
     return done
 
 
-def _after_sale(account: ChannelAccount, remote: RemoteOrder) -> None:
-    """Allegro took the sold units off its offer by itself: the confirmed quantity goes down with them, so
-    the engine sends nothing the offer already shows (at 0 Allegro ended the offer). But when a quantity of
-    ours reached the offer after the sale (or is on its way), it replaced that decrement: what the offer
-    shows is then not known, and the engine sends the right quantity again."""
+def _after_sale(account: ChannelAccount, remote: RemoteOrder, taken_at) -> None:
+    """The channel took the sold units off its offer by itself (Allegro at purchase, WooCommerce once the
+    order is paid or on hold): the confirmed quantity goes down with them, so the engine sends nothing the
+    offer already shows (at 0 Allegro ended the offer). But when a quantity of ours reached the offer after
+    that (or is on its way), it replaced that decrement: what the offer shows is then not known, and the
+    engine sends the right quantity again."""
     unknown = []
     for line in remote.lines:
         listing = Listing.objects.filter(account=account, offer_id=line.offer_id).first() if line.offer_id else None
         if listing is None or listing.confirmed_quantity is None:
             continue
         ours_since = CommandItem.objects.filter(listing=listing, kind=QUANTITY).filter(
-            Q(outcome=CommandItem.PENDING) | Q(confirmed_at__gte=remote.bought_at - SALE_CLOCK_MARGIN))
+            Q(outcome=CommandItem.PENDING) | Q(confirmed_at__gte=taken_at - SALE_CLOCK_MARGIN))
         if ours_since.exists():
             unknown.append(line.offer_id)
             continue
