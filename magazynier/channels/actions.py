@@ -48,13 +48,18 @@ def mark_needs_reconnect(account: ChannelAccount, reason: str) -> None:
     """The authorisation is gone: stop writing to the account and tell the seller."""
     ChannelAccount.objects.filter(pk=account.pk).update(status=ChannelAccount.NEEDS_RECONNECT,
                                                          status_reason=reason)
-    raise_alert(
-        reconnect_alert_key(account), kind="account_needs_reconnect", severity=Alert.CRITICAL, account=account,
-        title=_("Allegro account %(name)s must be connected again") % {"name": account.name},
-        message=_("Allegro no longer accepts Magazynier's authorisation for %(name)s (it expired or was "
-                  "revoked). Stock, prices and orders of this account are not synchronised until you connect "
-                  "it again: Channels → %(name)s → Connect again.") % {"name": account.name},
-    )
+    if account.kind == ChannelAccount.WOOCOMMERCE:
+        title = _("Shop %(name)s must be connected again") % {"name": account.name}
+        message = _("The shop no longer accepts Magazynier's API keys for %(name)s (they were revoked or their "
+                    "user lost its rights). Stock, prices and orders of this shop are not synchronised until you "
+                    "give new keys: `magazynier woocommerce connect` with the same address.") % {"name": account.name}
+    else:
+        title = _("Allegro account %(name)s must be connected again") % {"name": account.name}
+        message = _("Allegro no longer accepts Magazynier's authorisation for %(name)s (it expired or was "
+                    "revoked). Stock, prices and orders of this account are not synchronised until you connect "
+                    "it again: Channels → %(name)s → Connect again.") % {"name": account.name}
+    raise_alert(reconnect_alert_key(account), kind="account_needs_reconnect", severity=Alert.CRITICAL,
+                account=account, title=title, message=message)
 
 
 def set_writers(account: ChannelAccount, enabled: bool) -> None:

@@ -10,6 +10,8 @@ from magazynier.channels.allegro.connector import AllegroConnector
 from magazynier.channels.allegro.hosts import Hosts
 from magazynier.channels.models import ChannelAccount
 from magazynier.channels.tokens import StoredTokens
+from magazynier.channels.woocommerce.client import WooClient
+from magazynier.channels.woocommerce.connector import WooConnector
 from magazynier.core.http import make_client
 from magazynier.core.ratebudget import get_budget
 
@@ -43,10 +45,24 @@ def allegro_connector(account: ChannelAccount, *, max_wait: float = 5.0) -> Alle
     return AllegroConnector(client)
 
 
+def woo_connector(account: ChannelAccount, *, max_wait: float = 5.0) -> WooConnector:
+    def rejected(error) -> None:  # a shop's keys do not expire: a 401 means they were revoked
+        from magazynier.channels.actions import mark_needs_reconnect
+
+        mark_needs_reconnect(account, str(error))
+
+    client = WooClient(shop_url=account.api_url, key=account.client_id, secret=account.client_secret,
+                       http=make_client(channel="woocommerce"), budget=get_budget(), max_wait=max_wait,
+                       query_auth=account.query_auth, on_rejected=rejected)
+    return WooConnector(client)
+
+
 def connector_for(account: ChannelAccount, *, max_wait: float = 5.0):
     """The connector of any stored account (the one place that knows which class serves which channel)."""
     if account.kind == ChannelAccount.ALLEGRO:
         return allegro_connector(account, max_wait=max_wait)
+    if account.kind == ChannelAccount.WOOCOMMERCE:
+        return woo_connector(account, max_wait=max_wait)
     raise NotImplementedError(f"no connector for channel {account.kind!r} yet")
 
 

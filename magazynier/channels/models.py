@@ -45,6 +45,10 @@ class ChannelAccount(models.Model):
         help_text=_("Settings added to every new offer: delivery (shipping rates, handling time), after-sales "
                     "policies, location, invoice type."),
     )
+    query_auth = models.BooleanField(
+        _("keys in the query string"), default=False,
+        help_text=_("For shops whose server drops the Authorization header (WooCommerce answers “Consumer key is "
+                    "missing”)."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     connected_at = models.DateTimeField(_("connected"), null=True, blank=True)
 
@@ -261,3 +265,28 @@ class OfferRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (self.QUEUED, self.RUNNING)
+
+
+class Webhook(models.Model):
+    """A webhook Magazynier registered in a shop (WooCommerce): the shop signs each delivery with `secret`."""
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="webhooks",
+                                verbose_name=_("account"))
+    topic = models.CharField(_("topic"), max_length=60)
+    remote_id = models.CharField(_("ID in the shop"), max_length=40, blank=True)
+    delivery_url = models.URLField(_("delivery address"), max_length=500)
+    secret = EncryptedTextField()
+    status = models.CharField(_("status in the shop"), max_length=20, blank=True)
+    checked_at = models.DateTimeField(_("last checked"), null=True, blank=True)
+    last_delivery_at = models.DateTimeField(_("last delivery"), null=True, blank=True)
+    rejected = models.PositiveIntegerField(_("deliveries rejected"), default=0)
+    last_rejected_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+        constraints = [models.UniqueConstraint(fields=["account", "topic"], name="webhook_unique_topic")]
+
+    def __str__(self) -> str:
+        return f"{self.topic} @ {self.account}"

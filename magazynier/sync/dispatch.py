@@ -490,11 +490,11 @@ def _sweep(account: ChannelAccount, connector) -> CycleResult | None:
 def drive(account_id: int, connector_factory=None, *, time_slice: float = 4.0) -> CycleResult | None:
     """Run cycles for one account until it is idle, waits longer than the slice, or the slice is used up.
     Returns the last result, or None when another process holds the account."""
-    from magazynier.channels.connections import allegro_connector
+    from magazynier.channels.connections import connector_for
 
     # A spent budget is not waited for in the worker's thread: the cycle ends with retry_after and the task is
     # scheduled again, so the thread serves other sellers meanwhile (fairness).
-    factory = connector_factory or (lambda account: allegro_connector(account, max_wait=0.2))
+    factory = connector_factory or (lambda account: connector_for(account, max_wait=0.2))
     if not claim(account_id):
         return None
     deadline = time.monotonic() + time_slice

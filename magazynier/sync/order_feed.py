@@ -9,6 +9,10 @@
 * **Start and gaps**: a new account reads from "now" (the journal's head); `import_window` reads a past
   window on an operator's request. Not having read for longer than the journal keeps events raises an
   alert and the sweep covers the gap.
+* **Shops without a journal** (WooCommerce): the shop's signed webhooks store orders the moment they happen
+  (sync.webhooks); the feed polls the orders changed since the watermark as the fallback, every
+  SHOP_POLL_SECONDS (more often while the webhooks are not working), and checks every few minutes that the
+  webhooks are still switched on (channels.shop_connection).
 * **Write-back**: statuses and tracking numbers the seller set (order_push).
 """
 
@@ -24,7 +28,8 @@ from django.utils.translation import gettext as _
 
 from magazynier.channels.connections import connector_for, writers_active
 from magazynier.channels.errors import ChannelError, NotFound, RateLimited
-from magazynier.channels.models import ChannelAccount
+from magazynier.channels.models import ChannelAccount, Webhook
+from magazynier.channels.shop_connection import ensure_webhooks
 from magazynier.channels.types import RemoteOrder
 from magazynier.core import leases
 from magazynier.notifications.actions import raise_alert, resolve_alert
@@ -36,6 +41,9 @@ from magazynier.sync.order_store import feeding_warehouses, store_order
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = float(os.environ.get("MAGAZYNIER_ORDER_POLL_SECONDS", "2"))
+SHOP_POLL_SECONDS = float(os.environ.get("MAGAZYNIER_SHOP_POLL_SECONDS", "60"))  # a shop whose webhooks work
+SHOP_POLL_WITHOUT_WEBHOOKS = min(SHOP_POLL_SECONDS, 10.0)
+WEBHOOK_CHECK_EVERY = timedelta(minutes=float(os.environ.get("MAGAZYNIER_WEBHOOK_CHECK_MINUTES", "5")))
 SWEEP_EVERY = timedelta(minutes=float(os.environ.get("MAGAZYNIER_ORDER_SWEEP_MINUTES", "10")))
 SWEEP_OVERLAP = timedelta(minutes=5)  # clock differences between us and the channel
 JOURNAL_RETENTION = timedelta(days=60)  # Allegro keeps order events this long
@@ -67,6 +75,7 @@ class FeedResult:
     retry_after: float | None = None
     error: str = ""
     skipped: str = ""
+    poll_every: float = POLL_SECONDS
 
     @property
     def next_run_in(self) -> float | None:
@@ -74,7 +83,7 @@ class FeedResult:
             return None
         if self.retry_after is not None:
             return self.retry_after
-        return 0.0 if self.more else POLL_SECONDS
+        return 0.0 if self.more else self.poll_every
 
 
 class _Store:
@@ -223,9 +232,14 @@ def run_feed(account_id: int, factory=None) -> FeedResult | None:
         def renew() -> None:
             leases.renew(OrderFeed, row, FEED_LEASE)
 
-        read_journal(connector, feed, store, result, renew)
-        if sweep_due(feed, now):
-            sweep(connector, feed, store, result, renew)
+        if connector.capabilities.order_journal:
+            read_journal(connector, feed, store, result, renew)
+            if sweep_due(feed, now):
+                sweep(connector, feed, store, result, renew)
+        else:
+            sweep(connector, feed, store, result, renew)  # the poll: webhooks are the fast path
+            result.poll_every = SHOP_POLL_SECONDS if _webhooks_working(account, connector, now) \
+                else SHOP_POLL_WITHOUT_WEBHOOKS
         if writers_active(account):
             push_due(account, connector, result)
     except RateLimited as exc:
@@ -240,6 +254,15 @@ def run_feed(account_id: int, factory=None) -> FeedResult | None:
     finally:
         leases.release(OrderFeed, row)
     return result
+
+
+def _webhooks_working(account: ChannelAccount, connector, now: datetime) -> bool:
+    """Whether the shop's order webhooks work; checked with the shop (and repaired) every few minutes."""
+    hooks = list(Webhook.objects.filter(account=account))
+    due = not hooks or any(h.checked_at is None or now - h.checked_at >= WEBHOOK_CHECK_EVERY for h in hooks)
+    if due:
+        return ensure_webhooks(account, connector).healthy
+    return all(h.status == "active" and not h.last_error for h in hooks)
 
 
 def _failed(account: ChannelAccount, result: FeedResult, message: str) -> None:

@@ -90,8 +90,9 @@ def sweep(account: ChannelAccount, connector) -> SweepReport:
     after = _snapshot(account)
     drifted = [pk for pk, values in after.items() if before.get(pk) != values]
     report.drifted = len(drifted)
-    for listing in Listing.objects.filter(pk__in=[pk for pk in drifted if before.get(pk)], offer_status="ENDED",
-                                          paused_by_sync=False):
+    ended = Listing.objects.filter(pk__in=[pk for pk in drifted if before.get(pk)], offer_status="ENDED",
+                                   paused_by_sync=False)
+    for listing in ended if connector.capabilities.zero_ends_offer else ():  # a shop's trashed product stays so
         if before[listing.pk][2] in ("ACTIVE", "ACTIVATING"):
             _ended_outside(listing, connector, report)
     with transaction.atomic():
