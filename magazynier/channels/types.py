@@ -165,6 +165,7 @@ class RemoteOrder:
     paid_amount: Decimal | None = None
     lines_sent: str = ""  # NONE | SOME | ALL, when the channel tracks it
     channel_took_stock: bool = True  # the channel took the units off its own offers (Woo: once paid or on hold)
+    also_means: tuple[str, ...] = ()  # finer statuses the channel's one stands for (a shop's "processing")
     contact: BuyerContact = field(default_factory=BuyerContact, repr=False)
     invoice: InvoiceRequest | None = field(default=None, repr=False)
 

@@ -107,7 +107,8 @@ def _create(account: ChannelAccount, remote: t.RemoteOrder) -> Order:
 
 def _update(order: Order, remote: t.RemoteOrder) -> None:
     """Take the channel's state. While the seller's own status change waits to be sent, the channel still
-    shows the old one: the seller's stays, unless the buyer cancelled meanwhile."""
+    shows the old one: the seller's stays, unless the buyer cancelled meanwhile. A channel with fewer steps
+    than Magazynier (a shop's "processing" also means "ready for shipment") keeps the seller's finer status."""
     before = order.status
     order.revision, order.remote_updated_at = remote.revision, remote.updated_at
     order.channel_took_stock = remote.channel_took_stock
@@ -115,7 +116,7 @@ def _update(order: Order, remote: t.RemoteOrder) -> None:
         _event(order, "push_dropped", _("Cancelled on the channel before the status “%(status)s” was sent; it "
                                         "will not be sent.") % {"status": label(order.push_status)})
         order.push_status, order.push_error = "", ""
-    if not order.push_status:
+    if not order.push_status and order.status not in remote.also_means:
         order.status = remote.status
     order.channel_status = remote.channel_status
     order.payment_status, order.payment_method = remote.payment_status, remote.payment_method

@@ -31,6 +31,12 @@ STATUS_TO_SHOP = {
     t.SUSPENDED: "on-hold",
 }
 STOCK_TAKEN = {"processing", "on-hold", "completed"}
+
+
+def also_means(shop_status: str) -> tuple[str, ...]:
+    """Magazynier's statuses that this shop status also stands for (the seller's finer steps are kept)."""
+    return tuple(s for s, name in STATUS_TO_SHOP.items() if name == shop_status)
+
 DRAFTS = {"checkout-draft", "draft", "auto-draft", "trash"}
 NIP_KEYS = ("_billing_nip", "billing_nip", "_billing_vat_number", "vat_number", "nip", "_nip")
 TRACKING_KEY = "magazynier_tracking"
@@ -150,7 +156,8 @@ def order_from_json(data: dict) -> t.RemoteOrder:
         lines=tuple(_line(item) for item in data.get("line_items") or []),
         invoice_required=invoice is not None,
         paid_amount=money(data.get("total")) if paid == t.PAID else None,
-        contact=_contact(data), invoice=invoice, channel_took_stock=status in STOCK_TAKEN)
+        contact=_contact(data), invoice=invoice, channel_took_stock=status in STOCK_TAKEN,
+        also_means=also_means(status))
 
 
 def shipments_from(data: dict) -> list[t.RemoteShipment]:
