@@ -187,6 +187,14 @@ def cmd_orders(args) -> int:
     return run(args)
 
 
+def cmd_woocommerce(args) -> int:
+    _django()
+    _migrate()
+    from magazynier.channels.woocommerce_cli import run
+
+    return run(args)
+
+
 def cmd_keys(args) -> int:
     """Encryption keys for tokens and personal data at rest."""
     _django()
@@ -271,6 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
     from magazynier.channels.allegro_cli import add_parser as add_allegro
 
     add_allegro(sub, lambda name, _func, help_text: add(name, cmd_allegro, help_text))
+
+    from magazynier.channels.woocommerce_cli import add_parser as add_woocommerce
+
+    add_woocommerce(sub, lambda name, _func, help_text: add(name, cmd_woocommerce, help_text))
 
     from magazynier.sync.sync_cli import add_parser as add_sync
 

@@ -156,7 +156,10 @@ class OrderBook:
 
     def new_order(self, *, status: str, created_via: str, lines: list[LineItem], billing: dict, shipping: dict,
                   payment_method: str, shipping_lines: list[ShippingLine], customer_note: str = "",
-                  meta: list[dict[str, Any]] | None = None, transaction_id: str = "") -> Order:
+                  meta: list[dict[str, Any]] | None = None, transaction_id: str = "",
+                  announce: bool = True) -> Order:
+        """A new order, saved in ``status`` (side effects of reaching it included); ``order.created``
+        fires unless ``announce`` is false (the caller then saves it with ``touch``) or it is a draft."""
         world = self.world
         now = world.now()
         key = "".join(world.rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
@@ -171,7 +174,7 @@ class OrderBook:
         self.created_count += 1
         if status != "pending":
             self.transition(order, status, quiet=True)
-        if status not in DRAFTS:
+        if announce and status not in DRAFTS:
             order.announced = True
             world.fire("order", "created", order.id)
         return order

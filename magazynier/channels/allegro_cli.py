@@ -23,20 +23,24 @@ class CliError(Exception):
     pass
 
 
-def _account(name: str | None):
+def _account(name: str | None, kind: str | None = "allegro"):
+    """The account named (or the only one) of this channel kind; any channel's with kind=None."""
     from magazynier.channels.models import ChannelAccount
 
-    accounts = ChannelAccount.objects.filter(kind=ChannelAccount.ALLEGRO)
+    accounts = ChannelAccount.objects.filter(kind=kind) if kind else ChannelAccount.objects.all()
+    what = {"allegro": "konta Allegro", "woocommerce": "sklepu WooCommerce"}.get(kind or "", "konta kanału")
+    first = {"allegro": "`magazynier allegro connect`", "woocommerce": "`magazynier woocommerce connect`"}.get(
+        kind or "", "`magazynier allegro connect` albo `magazynier woocommerce connect`")
     if name:
         found = accounts.filter(pk=int(name)) if name.isdigit() else accounts.filter(name=name)
         if not found:
-            raise CliError(f"Nie ma konta Allegro „{name}”. Konta: {', '.join(a.name for a in accounts) or 'brak'}.")
+            raise CliError(f"Nie ma {what} „{name}”. Konta: {', '.join(a.name for a in accounts) or 'brak'}.")
         return found.get()
     if accounts.count() == 1:
         return accounts.get()
     if not accounts:
-        raise CliError("Nie ma jeszcze konta Allegro: połącz je poleceniem `magazynier allegro connect`.")
-    raise CliError("Jest kilka kont Allegro — wskaż jedno: --account NAZWA (" + ", ".join(a.name for a in accounts) + ").")
+        raise CliError(f"Nie ma jeszcze {what}: połącz je poleceniem {first}.")
+    raise CliError("Jest kilka kont — wskaż jedno: --account NAZWA (" + ", ".join(a.name for a in accounts) + ").")
 
 
 def _connector(account, max_wait: float = 65.0):

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from rich.console import Console
 from rich.table import Table
 
-from magazynier.channels.allegro_cli import CliError, _account, _connector
+from magazynier.channels.allegro_cli import CliError, _account
 
 console = Console()
 
@@ -28,7 +28,7 @@ def _seconds(value: float | None) -> str:
 def cmd_status(args) -> int:
     from magazynier.sync.status import account_status, all_statuses, listing_rows
 
-    statuses = [account_status(_account(args.account))] if args.account else all_statuses()
+    statuses = [account_status(_account(args.account, None))] if args.account else all_statuses()
     if not statuses:
         console.print("Nie ma jeszcze kont kanałów sprzedaży.")
         return 0
@@ -51,7 +51,7 @@ def cmd_status(args) -> int:
         if s.held:
             console.print(f"[red]{s.account.name}: plan {s.held.pk} wstrzymany — `magazynier sync held`.[/red]")
     if args.account and args.problems:
-        rows = listing_rows(_account(args.account), problems_only=True)
+        rows = listing_rows(_account(args.account, None), problems_only=True)
         problems = Table(title="Oferty z problemami")
         for column in ("SKU", "oferta", "konflikt", "błąd", "próby", "kwarantanna"):
             problems.add_column(column)
@@ -106,7 +106,7 @@ def cmd_decide(args) -> int:
 def cmd_writers(args) -> int:
     from magazynier.channels.actions import set_writers
 
-    account = _account(args.account)
+    account = _account(args.account, None)
     set_writers(account, args.state == "on")
     console.print(f"Wysyłanie zmian do konta {account.name}: {'włączone' if args.state == 'on' else 'wyłączone'}.")
     return 0
@@ -129,7 +129,7 @@ def cmd_settings(args) -> int:
     from magazynier.sync.actions import save_settings
     from magazynier.sync.desired import settings_of
 
-    account = _account(args.account)
+    account = _account(args.account, None)
     settings = settings_of(account)
     if args.share is not None:
         settings.share_percent = None if args.share in ("", "shared", "wspolny") else _decimal(args.share, "--share")
@@ -160,14 +160,15 @@ def cmd_settings(args) -> int:
 
 
 def cmd_sweep(args) -> int:
+    from magazynier.channels.connections import connector_for
     from magazynier.sync.dispatch import claim, release
     from magazynier.sync.reconcile import sweep
 
-    account = _account(args.account)
+    account = _account(args.account, None)
     if not claim(account.pk):
         raise CliError("Konto jest właśnie synchronizowane przez inny proces — spróbuj za chwilę.")
     try:
-        report = sweep(account, _connector(account))
+        report = sweep(account, connector_for(account, max_wait=65.0))
     finally:
         release(account.pk)
     console.print(f"{account.name}: {report}")
@@ -177,7 +178,7 @@ def cmd_sweep(args) -> int:
 def cmd_retry(args) -> int:
     from magazynier.sync.actions import retry_quarantined
 
-    account = _account(args.account)
+    account = _account(args.account, None)
     console.print(f"{account.name}: {retry_quarantined(account)} ofert wraca do synchronizacji.")
     return 0
 
@@ -191,7 +192,7 @@ def cmd_run(args) -> int:
 
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    only = _account(args.account) if args.account else None
+    only = _account(args.account, None) if args.account else None
     idle_since = None
     not_before: dict[int, float] = {}  # an account that asked to wait (rate limit, outage) is left alone
     while not stopping:
