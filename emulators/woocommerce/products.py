@@ -20,6 +20,7 @@ STATUSES = ("draft", "pending", "private", "publish")
 STOCK_STATUSES = ("instock", "outofstock", "onbackorder")
 BACKORDERS = ("no", "notify", "yes")
 
+DEFAULT_CATEGORY_ID = 15  # "Bez kategorii" (Uncategorized), given to products saved without a category
 _POLISH = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzACELNOSZZ")
 
 
@@ -197,6 +198,8 @@ class Catalog:
         item.modified_seq = self.world.next_seq()
         if not item.is_variation:
             item.slug = self.unique_slug(item.slug or slugify(item.name) or str(item.id), item.id)
+            if not item.categories and DEFAULT_CATEGORY_ID in self.categories:
+                item.categories = [DEFAULT_CATEGORY_ID]
         self.items[item.id] = item
         if item.sku:
             self.by_sku[item.sku] = item.id
