@@ -156,10 +156,14 @@ def cmd_audit(args) -> int:
 
 
 def cmd_emulator(args) -> int:
-    """Hand the command line to the emulator's own entry point (it imports nothing from magazynier)."""
-    from emulators.allegro.server import main as allegro_main
+    """Hand the command line to the chosen emulator's own entry point (emulators import nothing from
+    magazynier)."""
+    if args.service == "woocommerce":
+        from emulators.woocommerce.server import main as emulator_main
+    else:
+        from emulators.allegro.server import main as emulator_main
 
-    allegro_main(args.emulator_args)
+    emulator_main(args.emulator_args)
     return 0
 
 
@@ -297,8 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("action", choices=["new", "add", "rotate"])
 
     sp = add("emulator", cmd_emulator, "Run a built-in emulator of an external service (for demos and tests). "
-                                       "Options go to the emulator: magazynier emulator allegro --help")
-    sp.add_argument("service", choices=["allegro"])
+                                       "Options go to the emulator: magazynier emulator allegro --help, "
+                                       "magazynier emulator woocommerce --help")
+    sp.add_argument("service", choices=["allegro", "woocommerce"])
     sp.add_argument("emulator_args", nargs=argparse.REMAINDER, metavar="...",
                     help="e.g. --port 8765 --seed 1 --fault-profile flaky")
     return p

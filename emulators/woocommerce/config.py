@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 # Fixed demo credentials (documented in README.md). Keys look like WooCommerce's: ck_/cs_ + 40 hex digits.
 DEMO_CONSUMER_KEY = "ck_ac966aa6a00ef1a42e493d19e67846918a6ae46e"
-DEMO_CONSUMER_SECRET = "cs_90fe7c491da03129d12075f2d1300cfa33f13569"
+DEMO_CONSUMER_SECRET = "cs_90fe7c491da03129d12075f2d1300cfa33f13569"  # noqa: S105 - a public demo value
 DEMO_READONLY_KEY = "ck_128b624132640f18ffa81915d5392e909ecb2d5a"
-DEMO_READONLY_SECRET = "cs_6d67527b5f0564c528eb19886720a35813f96e85"
+DEMO_READONLY_SECRET = "cs_6d67527b5f0564c528eb19886720a35813f96e85"  # noqa: S105 - a public demo value
 
 
 @dataclass

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import heapq
+import hmac
 import threading
 import time
 from dataclasses import dataclass, field

@@ -6,7 +6,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .batch import run_batch
-from .orders import DRAFTS, ORDER_STATUSES, PAYMENT_TITLES, Order, ShippingLine, note_json, order_json, split_gross
+from .orders import (
+    DRAFTS,
+    ORDER_STATUSES,
+    PAYMENT_TITLES,
+    Order,
+    ShippingLine,
+    note_json,
+    order_json,
+    split_gross,
+)
 from .params import field_bool, field_enum, field_int, field_list, field_object, field_string, is_integer
 from .product_write import apply_meta
 from .responses import RestResponse, WooError, invalid_id, invalid_param, missing_param

@@ -172,11 +172,11 @@ class OrderBook:
                       transaction_id=transaction_id, meta=meta or [])
         self.orders[order.id] = order
         self.created_count += 1
+        if announce and status not in DRAFTS:
+            order.announced = True  # queued before the stock changes, as WooCommerce saves the order first
+            world.fire("order", "created", order.id)
         if status != "pending":
             self.transition(order, status, quiet=True)
-        if announce and status not in DRAFTS:
-            order.announced = True
-            world.fire("order", "created", order.id)
         return order
 
     # ---- changes ------------------------------------------------------------------------------------

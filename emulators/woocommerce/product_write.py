@@ -243,7 +243,7 @@ def prepare(world: World, data: Any, item: Product | None, *, variation: bool) -
     quantity_in = field_int(data, "stock_quantity")
     stock_status_in = field_enum(data, "stock_status", STOCK_STATUSES)
     backorders_in = field_enum(data, "backorders", BACKORDERS)
-    low_stock_in = field_int(data, "low_stock_amount")
+    low_stock_in = field_int(data, "low_stock_amount") if data.get("low_stock_amount") is not None else None
     was_managed = item.manage_stock if item is not None else False
     manage = manage_in if manage_in is not None else was_managed
     final_type = "variation" if variation else (product_type or (item.type if item else "simple"))

@@ -169,7 +169,7 @@ class Catalog:
         if item.type == "variable":
             prices = [Decimal(self.price(v)) for v in self.variations_of(item)
                       if v.status == "publish" and self.price(v) != ""]
-            return _plain(min(prices)) if prices else ""
+            return format(min(prices), "f") if prices else ""
         if item.type == "grouped":
             return ""
         return item.sale_price if on_sale(item) else item.regular_price
@@ -265,14 +265,6 @@ class Catalog:
         item.modified_seq = self.world.next_seq()
         self.world.fire("product", "deleted", item.id)
 
-    def restore(self, item: Product, status: str | None = None) -> None:
-        item.status = status or item.status_before_trash or "draft"
-        item.status_before_trash = None
-        if item.sku:
-            self.check_sku(item.sku, item.id)
-            self.by_sku[item.sku] = item.id
-        self.world.fire("product", "restored", item.id)
-
     def remove(self, item: Product) -> None:
         for child_id in list(item.children):
             child = self.items.get(child_id)
@@ -281,7 +273,7 @@ class Catalog:
         if item.sku and self.by_sku.get(item.sku) == item.id:
             del self.by_sku[item.sku]
         del self.items[item.id]
-        parent = self.parent_of(item) if item.parent_id in self.items else None
+        parent = self.parent_of(item)
         if parent is not None and item.id in parent.children:
             parent.children.remove(item.id)
         self.world.fire("product", "deleted", item.id, deleted=True)
@@ -330,8 +322,3 @@ class Catalog:
     def category_count(self, category_id: int) -> int:
         return sum(1 for p in self.items.values()
                    if not p.is_variation and p.status != "trash" and category_id in p.categories)
-
-
-def _plain(value: Decimal) -> str:
-    text = format(value, "f")
-    return text

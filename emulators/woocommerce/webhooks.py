@@ -62,7 +62,6 @@ class Webhook:
     created: float
     modified: float
     failure_count: int = 0
-    pending_delivery: bool = False
 
     @property
     def resource(self) -> str:
@@ -82,6 +81,7 @@ def webhook_json(world: World, webhook: Webhook) -> dict[str, Any]:
         "delivery_url": webhook.delivery_url,
         **world.site_time.pair("date_created", webhook.created),
         **world.site_time.pair("date_modified", webhook.modified),
+        "api_version": "wp_api_v3",
         "_links": {"self": [{"href": f"{root}/webhooks/{webhook.id}"}], "collection": [{"href": f"{root}/webhooks"}]},
     }
 
