@@ -142,15 +142,20 @@ class WooConnector:
         return listing_of(product, self.client.get(f"/products/{parent}/variations/{variation}"))
 
     def find_listings_by_sku(self, skus: Sequence[str]) -> list[RemoteListing]:
-        """Products by the shop's SKU filter; SKUs it does not find as products are looked for among the
-        variations (the filter does not reach them), with one full read."""
+        """Products and variations by the shop's SKU filter; a SKU it does not find is looked for with one
+        full read (shops whose filter does not reach variations)."""
         wanted = sorted({s for s in skus if s})
         found: list[RemoteListing] = []
         for start in range(0, len(wanted), SKU_FILTER_MAX):
             chunk = wanted[start:start + SKU_FILTER_MAX]
-            for product in self._pages("/products", {"sku": ",".join(chunk)}):
-                if product.get("type") == "simple" and product.get("sku") in chunk:
-                    found.append(listing_of(product))
+            for item in self._pages("/products", {"sku": ",".join(chunk)}):
+                if item.get("sku") not in chunk:
+                    continue
+                if item.get("type") == "simple":
+                    found.append(listing_of(item))
+                elif item.get("type") == "variation" and item.get("parent_id"):
+                    parent = {"id": item["parent_id"], "name": str(item.get("name") or "").split(" - ")[0]}
+                    found.append(listing_of(parent, item))
         missing = set(wanted) - {f.sku for f in found}
         if missing:
             found += [listing for listing in self.iter_listings()

@@ -128,10 +128,10 @@ def _payment(data: dict) -> str:
     status = data.get("status", "")
     if status == "refunded":
         return t.REFUNDED
+    if data.get("payment_method") == "cod":  # the shop marks it paid on processing; the money comes on delivery
+        return t.CASH_ON_DELIVERY
     if data.get("date_paid_gmt") or data.get("date_paid"):
         return t.PAID
-    if data.get("payment_method") == "cod":
-        return t.CASH_ON_DELIVERY
     return t.UNPAID
 
 

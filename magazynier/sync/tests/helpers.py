@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 
-from magazynier.channels.connections import allegro_connector
+from magazynier.channels.connections import connector_for
 from magazynier.sync.dispatch import drive
 
 
 def settle(account, *, timeout: float = 30.0, connector=None):
     """Run the account's cycles until nothing is due or in flight; returns the last CycleResult."""
-    connector = connector or allegro_connector(account, max_wait=2.0)
+    connector = connector or connector_for(account, max_wait=2.0)
     deadline = time.monotonic() + timeout
     while True:
         result = drive(account.pk, lambda _account: connector, time_slice=timeout)
