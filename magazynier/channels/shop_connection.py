@@ -183,3 +183,16 @@ def _alert(account: ChannelAccount, report: WebhookReport) -> None:
                               "(e.g. while Magazynier was unreachable), or it was deleted. Magazynier switched "
                               "it back on; orders from the gap were read by polling. If this repeats, check that "
                               "the shop can reach %(url)s.") % {"url": delivery_url(account)})
+
+
+def import_products(account: ChannelAccount, connector: WooConnector, *, warehouse=None, dry_run: bool = False,
+                    on_problem=None):
+    """The shop's products and variations into the catalog (stock into `warehouse`, by default the main one),
+    then every shop product linked to its variant by SKU. Returns (ImportSummary, LinkReport or None)."""
+    from magazynier.catalog.importers import default_warehouse, import_catalog
+    from magazynier.channels.linking import link_offers
+    from magazynier.channels.woocommerce.catalog import records_from
+
+    summary = import_catalog(records_from(connector.iter_products()), warehouse=warehouse or default_warehouse(),
+                             dry_run=dry_run, reference=f"woocommerce:{account.pk}", on_problem=on_problem)
+    return summary, (None if dry_run else link_offers(account, connector))

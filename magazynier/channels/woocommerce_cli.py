@@ -66,18 +66,15 @@ def cmd_connect(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from magazynier.catalog.importers import default_warehouse, import_catalog
-    from magazynier.channels.linking import link_offers
-    from magazynier.channels.woocommerce.catalog import records_from
+    from magazynier.catalog.importers import default_warehouse
+    from magazynier.channels.shop_connection import import_products
 
     account = _shop(args.account)
-    connector = _connector(account)
-    warehouse = default_warehouse(args.warehouse) if args.warehouse else default_warehouse()
     problems = []
     with console.status(f"Czytam produkty sklepu {account.name}…"):
-        products = list(connector.iter_products())
-    summary = import_catalog(records_from(products), warehouse=warehouse, dry_run=args.dry_run,
-                             reference=f"woocommerce:{account.pk}", on_problem=problems.append)
+        summary, links = import_products(account, _connector(account), dry_run=args.dry_run,
+                                         warehouse=default_warehouse(args.warehouse) if args.warehouse else None,
+                                         on_problem=problems.append)
     for problem in problems[:30]:
         console.print(f"  [yellow]{problem.message}[/yellow]")
     if len(problems) > 30:
@@ -85,8 +82,8 @@ def cmd_import(args) -> int:
     console.print(f"Produkty: {summary.products_created} nowych; warianty: {summary.variants_created} nowych, "
                   f"{summary.variants_updated} zmienionych; zmian stanu: {summary.stock_changes}"
                   + (" (próba — nic nie zapisano)" if args.dry_run else "") + ".")
-    if not args.dry_run:
-        _print_links(link_offers(account, connector))
+    if links is not None:
+        _print_links(links)
     return 0
 
 

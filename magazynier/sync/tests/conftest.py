@@ -42,3 +42,43 @@ def live_account(ready_account, emulator):  # noqa: F811
     set_writers(ready_account, True)
     ready_account.refresh_from_db()
     return ready_account
+
+
+@pytest.fixture
+def shop():
+    """A running WooCommerce emulator with a generated catalog (simple and variable products)."""
+    from emulators.woocommerce.config import EmulatorConfig as ShopConfig
+    from emulators.woocommerce.testing import running_emulator as running_shop
+
+    with running_shop(ShopConfig(seed=2, webhook_timeout_seconds=30.0)) as running:
+        running.world.generate_catalog(12)
+        yield running
+        running.world.stop_buyers()
+
+
+@pytest.fixture
+def shop_account(transactional_db, shop, live_server, monkeypatch):
+    """The shop connected the way `magazynier woocommerce connect` does; its webhooks reach this test's server."""
+    from magazynier.channels.shop_connection import connect_shop
+
+    monkeypatch.setenv("MAGAZYNIER_PUBLIC_URL", live_server.url)
+    config = shop.world.config
+    done = connect_shop(name="Sklep WWW", url=shop.base_url, key=config.consumer_key, secret=config.consumer_secret)
+    assert done.webhooks.healthy, done.webhooks.failed
+    return done.account
+
+
+@pytest.fixture
+def shop_live(shop_account):
+    """The shop's products imported into the catalog and linked; writers on; its order feed started."""
+    from magazynier.channels.actions import set_writers
+    from magazynier.channels.connections import woo_connector
+    from magazynier.channels.shop_connection import import_products
+    from magazynier.sync.order_feed import run_feed
+
+    summary, links = import_products(shop_account, woo_connector(shop_account))
+    assert summary.variants_created > 10 and links.linked == summary.variants_created, (summary, links)
+    set_writers(shop_account, True)
+    shop_account.refresh_from_db()
+    assert run_feed(shop_account.pk) is not None
+    return shop_account
