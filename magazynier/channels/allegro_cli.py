@@ -12,35 +12,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from magazynier.channels.allegro.hosts import hosts_for
-from magazynier.channels.errors import ChannelError
+from magazynier.channels.cli_common import CliError, run_command
+from magazynier.channels.cli_common import account_named as _account
 
 console = Console()
 ENV_CLIENT_ID = "MAGAZYNIER_ALLEGRO_CLIENT_ID"
 ENV_CLIENT_SECRET = "MAGAZYNIER_ALLEGRO_CLIENT_SECRET"  # noqa: S105 (the variable's name, not a secret)
-
-
-class CliError(Exception):
-    pass
-
-
-def _account(name: str | None, kind: str | None = "allegro"):
-    """The account named (or the only one) of this channel kind; any channel's with kind=None."""
-    from magazynier.channels.models import ChannelAccount
-
-    accounts = ChannelAccount.objects.filter(kind=kind) if kind else ChannelAccount.objects.all()
-    what = {"allegro": "konta Allegro", "woocommerce": "sklepu WooCommerce"}.get(kind or "", "konta kanału")
-    first = {"allegro": "`magazynier allegro connect`", "woocommerce": "`magazynier woocommerce connect`"}.get(
-        kind or "", "`magazynier allegro connect` albo `magazynier woocommerce connect`")
-    if name:
-        found = accounts.filter(pk=int(name)) if name.isdigit() else accounts.filter(name=name)
-        if not found:
-            raise CliError(f"Nie ma {what} „{name}”. Konta: {', '.join(a.name for a in accounts) or 'brak'}.")
-        return found.get()
-    if accounts.count() == 1:
-        return accounts.get()
-    if not accounts:
-        raise CliError(f"Nie ma jeszcze {what}: połącz je poleceniem {first}.")
-    raise CliError("Jest kilka kont — wskaż jedno: --account NAZWA (" + ", ".join(a.name for a in accounts) + ").")
 
 
 def _connector(account, max_wait: float = 65.0):
@@ -261,17 +238,8 @@ def cmd_offers(args) -> int:
 
 def run(args) -> int:
     handlers = {"connect": cmd_connect, "status": cmd_status, "categories": cmd_categories, "offers": cmd_offers}
-    try:
-        return handlers[args.allegro_command](args)
-    except CliError as exc:
-        console.print(f"[red]{exc}[/red]")
-        return 2
-    except (httpx.HTTPError, RuntimeError, ValueError) as exc:
-        console.print(f"[red]{exc}[/red]")
-        return 2
-    except ChannelError as exc:
-        console.print(f"[red]Allegro: {exc}[/red]")
-        return 2
+    return run_command(handlers, args.allegro_command, args, prefix="Allegro: ",
+                       also=(httpx.HTTPError, RuntimeError, ValueError))
 
 
 def add_parser(sub, add) -> None:

@@ -9,8 +9,8 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
-from magazynier.channels.allegro_cli import CliError, _account
-from magazynier.channels.errors import ChannelError
+from magazynier.channels.cli_common import CliError, run_command
+from magazynier.channels.cli_common import account_named as _account
 
 console = Console()
 ENV_KEY = "MAGAZYNIER_WOO_KEY"
@@ -138,14 +138,7 @@ def cmd_status(args) -> int:
 def run(args) -> int:
     handlers = {"connect": cmd_connect, "import": cmd_import, "link": cmd_link, "webhooks": cmd_webhooks,
                 "status": cmd_status}
-    try:
-        return handlers[args.woo_command](args)
-    except CliError as exc:
-        console.print(f"[red]{exc}[/red]")
-        return 2
-    except ChannelError as exc:
-        console.print(f"[red]WooCommerce: {exc}[/red]")
-        return 2
+    return run_command(handlers, args.woo_command, args, prefix="WooCommerce: ")
 
 
 def add_parser(sub, add) -> None:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.table import Table
 
-from magazynier.channels.allegro_cli import CliError
+from magazynier.channels.cli_common import CliError, run_command
 
 console = Console()
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -240,11 +240,5 @@ def add_parser(sub, add) -> None:
 
 
 def run(args) -> int:
-    from magazynier.channels.errors import ChannelError
-
     handlers = {"pull": cmd_pull, "list": cmd_list, "show": cmd_show, "status": cmd_status, "ship": cmd_ship}
-    try:
-        return handlers[args.orders_command](args)
-    except (CliError, ChannelError) as exc:
-        console.print(f"[red]{exc}[/red]")
-        return 2
+    return run_command(handlers, args.orders_command, args)

@@ -10,7 +10,8 @@ from decimal import Decimal, InvalidOperation
 from rich.console import Console
 from rich.table import Table
 
-from magazynier.channels.allegro_cli import CliError, _account
+from magazynier.channels.cli_common import CliError, run_command
+from magazynier.channels.cli_common import account_named as _account
 
 console = Console()
 
@@ -266,16 +267,7 @@ def add_parser(sub, add) -> None:
 
 
 def run(args) -> int:
-    from magazynier.channels.errors import ChannelError
-
     handlers = {"status": cmd_status, "held": cmd_held, "approve": cmd_decide, "reject": cmd_decide,
                 "writers": cmd_writers, "settings": cmd_settings, "sweep": cmd_sweep, "retry": cmd_retry,
                 "run": cmd_run}
-    try:
-        return handlers[args.sync_command](args)
-    except CliError as exc:
-        console.print(f"[red]{exc}[/red]")
-        return 2
-    except ChannelError as exc:
-        console.print(f"[red]{exc}[/red]")
-        return 2
+    return run_command(handlers, args.sync_command, args)

@@ -30,6 +30,7 @@ from magazynier.channels.errors import (
     RateLimited,
     TransientError,
 )
+from magazynier.channels.transport import transport_errors
 from magazynier.core.ratebudget import Budget, BudgetExhausted
 
 PUBLIC = "application/vnd.allegro.public.v1+json"
@@ -149,18 +150,11 @@ class AllegroClient:
         return self.request("GET", urlsplit(target).path, allowed=(303,))
 
     def _send(self, method, path, params, body, headers, token, what) -> httpx.Response:
-        try:
+        with transport_errors(what, "Allegro"):
             response = self.http.request(method, self.api_url + path, params=params, content=body,
                                          headers={**headers, "Authorization": f"Bearer {token}"})
             response.read()
             return response
-        except httpx.TimeoutException:
-            raise TransientError(f"{what}: Allegro did not answer in time", maybe_applied=True) from None
-        except httpx.ConnectError:
-            raise TransientError(f"{what}: cannot connect to Allegro", maybe_applied=False) from None
-        except httpx.TransportError as exc:
-            raise TransientError(f"{what}: connection broken ({type(exc).__name__})",
-                                 maybe_applied=True) from None
 
     # ------------------------------------------------------------------ budgets
     def _take_budget(self, method: str, path: str, body: dict | None, what: str, seller: bool = True) -> None:

@@ -33,6 +33,7 @@ from magazynier.channels.errors import (
     RateLimited,
     TransientError,
 )
+from magazynier.channels.transport import transport_errors
 from magazynier.core.ratebudget import Budget, BudgetExhausted, Limit
 
 API_PATH = "/wp-json/wc/v3"
@@ -184,17 +185,11 @@ class WooClient:
             query.update(consumer_key=self._key, consumer_secret=self._secret)
         elif auth:
             basic = httpx.BasicAuth(self._key, self._secret)
-        try:
+        with transport_errors(what, "the shop"):
             response = self.http.request(method, url, params=query or None, content=body, headers=headers,
                                          auth=basic)
             response.read()
             return response
-        except httpx.TimeoutException:
-            raise TransientError(f"{what}: the shop did not answer in time", maybe_applied=True) from None
-        except httpx.ConnectError:
-            raise TransientError(f"{what}: cannot connect to the shop", maybe_applied=False) from None
-        except httpx.TransportError as exc:
-            raise TransientError(f"{what}: connection broken ({type(exc).__name__})", maybe_applied=True) from None
 
     def _take_budget(self, what: str) -> None:
         key = budget_key(self.shop_url)
