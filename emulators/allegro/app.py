@@ -5,11 +5,12 @@ the admin API, all on one port; fault injection wraps the API paths.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
+
+from emulators.loopback import abort_connection
 
 from . import admin, catalog, commands, journals_api, offer_routes, orders
 from .auth import authorize_page, device_endpoint, token_endpoint, verification_page
@@ -19,19 +20,6 @@ from .responses import ApiError, json_response, rate_limited_global
 from .world import World
 
 WEB_PREFIXES = ("/auth/", "/skojarz-aplikacje", "/uzytkownik/", "/__admin__")
-
-
-class DroppedConnection(ConnectionError):
-    """Raised when no server transport can be closed (e.g. under Starlette's TestClient)."""
-
-
-async def _abort_connection(send: Any) -> None:
-    transport = getattr(getattr(send, "__self__", None), "transport", None)
-    if transport is None:
-        raise DroppedConnection("response dropped by the emulator's fault injection")
-    transport.abort()
-    for _ in range(3):  # let the server notice the disconnect before the app returns
-        await asyncio.sleep(0)
 
 
 async def _swallow(message: dict) -> None:
@@ -62,14 +50,14 @@ class EmulatorApp(Starlette):
             await asyncio.sleep(world.config.slow_response_seconds)
         elif decision == "timeout":
             await asyncio.sleep(world.config.timeout_hang_seconds)
-            await _abort_connection(send)
+            await abort_connection(send)
             return
         elif decision == "drop":
-            await _abort_connection(send)
+            await abort_connection(send)
             return
         if drop_after:
             await super().__call__(scope, receive, _swallow)
-            await _abort_connection(send)
+            await abort_connection(send)
             return
         await super().__call__(scope, receive, send)
 

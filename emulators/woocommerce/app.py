@@ -4,13 +4,14 @@ admin API under ``/__admin__/``; fault injection wraps everything except the adm
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
+
+from emulators.loopback import abort_connection
 
 from . import admin
 from .config import EmulatorConfig
@@ -47,19 +48,6 @@ CRITICAL_ERROR = {"code": "internal_server_error",
                   "data": {"status": 500}, "additional_errors": []}
 
 
-class DroppedConnection(ConnectionError):
-    """No transport to abort (e.g. under Starlette's TestClient)."""
-
-
-async def _abort(send: Any) -> None:
-    transport = getattr(getattr(send, "__self__", None), "transport", None)
-    if transport is None:
-        raise DroppedConnection("answer dropped by the emulator's fault injection")
-    transport.abort()
-    for _ in range(3):
-        await asyncio.sleep(0)
-
-
 async def _swallow(message: dict) -> None:
     return None
 
@@ -94,14 +82,14 @@ class ShopApp(Starlette):
             await asyncio.sleep(world.config.slow_response_seconds)
         elif decision == "timeout":
             await asyncio.sleep(world.config.timeout_hang_seconds)
-            await _abort(send)
+            await abort_connection(send)
             return
         elif decision == "drop":
-            await _abort(send)
+            await abort_connection(send)
             return
         if drop_after:
             await super().__call__(scope, receive, _swallow)
-            await _abort(send)
+            await abort_connection(send)
             return
         await super().__call__(scope, receive, send)
 

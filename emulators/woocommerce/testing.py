@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import uvicorn
+from emulators.loopback import free_port, serving
 
 from .app import create_app
 from .config import EmulatorConfig
@@ -31,28 +28,13 @@ class RunningShop:
 @contextlib.contextmanager
 def running_emulator(config: EmulatorConfig | None = None) -> Iterator[RunningShop]:
     """Start uvicorn on 127.0.0.1:<free port>; yields base_url, world and app; stops on exit."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    base_url = f"http://127.0.0.1:{port}"
+    sock, base_url = free_port()
     config = copy.deepcopy(config) if config is not None else EmulatorConfig()  # the caller's stays untouched
     config.public_base_url = base_url
     app = create_app(config)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
-                              name=f"woocommerce-emulator-{port}")
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the emulator did not start")
-        time.sleep(0.01)
     world: World = app.state.world
-    try:
-        yield RunningShop(base_url, world, app)
-    finally:
-        world.close()
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serving(app, sock, "woocommerce-emulator"):
+        try:
+            yield RunningShop(base_url, world, app)
+        finally:
+            world.close()
