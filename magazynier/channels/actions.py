@@ -52,7 +52,8 @@ def mark_needs_reconnect(account: ChannelAccount, reason: str) -> None:
         title = _("Shop %(name)s must be connected again") % {"name": account.name}
         message = _("The shop no longer accepts Magazynier's API keys for %(name)s (they were revoked or their "
                     "user lost its rights). Stock, prices and orders of this shop are not synchronised until you "
-                    "give new keys: `magazynier woocommerce connect` with the same address.") % {"name": account.name}
+                    "give new keys: Sales channels → %(name)s → Connect again (or `magazynier woocommerce connect` "
+                    "with the same address).") % {"name": account.name}
     else:
         title = _("Allegro account %(name)s must be connected again") % {"name": account.name}
         message = _("Allegro no longer accepts Magazynier's authorisation for %(name)s (it expired or was "

@@ -85,7 +85,8 @@ def probe_connector(url: str, key: str, secret: str, *, query_auth: bool = False
 def connect_shop(*, name: str, url: str, key: str, secret: str, query_auth: bool = False,
                  connector: WooConnector | None = None) -> ShopConnection:
     """Check the keys against the shop and store (or update) its account; then register the webhooks.
-    Reconnecting the same shop address updates its account and keeps its listings and orders."""
+    Reconnecting the same shop (by its address, or the site address the shop reports) updates its account
+    and keeps its listings and orders."""
     url = url.strip().rstrip("/")
     problem = shop_url_problem(url)
     if problem:
@@ -101,7 +102,10 @@ def connect_shop(*, name: str, url: str, key: str, secret: str, query_auth: bool
     except ChannelError as exc:
         raise ShopConnectionError(_("The shop did not accept the connection: %(error)s") % {"error": exc}) from None
     with transaction.atomic():
-        account = ChannelAccount.objects.filter(kind=ChannelAccount.WOOCOMMERCE, api_url=url).first()
+        shops = ChannelAccount.objects.filter(kind=ChannelAccount.WOOCOMMERCE)
+        # the same shop under another address (www or not, http or https) is the same account, not a second
+        # one writing the same stock
+        account = shops.filter(api_url=url).first() or shops.filter(external_user_id=info.user_id).first()
         created = account is None
         account = account or ChannelAccount(kind=ChannelAccount.WOOCOMMERCE, api_url=url)
         account.name = name or account.name or info.login
@@ -186,13 +190,15 @@ def _alert(account: ChannelAccount, report: WebhookReport) -> None:
 
 
 def import_products(account: ChannelAccount, connector: WooConnector, *, warehouse=None, dry_run: bool = False,
-                    on_problem=None):
+                    on_problem=None, user=None, link: bool = True):
     """The shop's products and variations into the catalog (stock into `warehouse`, by default the main one),
-    then every shop product linked to its variant by SKU. Returns (ImportSummary, LinkReport or None)."""
+    then every shop product linked to its variant by SKU. Everything is read before anything is written, so a
+    shop failing mid-read changes nothing. Returns (ImportSummary, LinkReport or None)."""
     from magazynier.catalog.importers import default_warehouse, import_catalog
     from magazynier.channels.linking import link_offers
     from magazynier.channels.woocommerce.catalog import records_from
 
-    summary = import_catalog(records_from(connector.iter_products()), warehouse=warehouse or default_warehouse(),
-                             dry_run=dry_run, reference=f"woocommerce:{account.pk}", on_problem=on_problem)
-    return summary, (None if dry_run else link_offers(account, connector))
+    products = list(connector.iter_products())
+    summary = import_catalog(records_from(products), warehouse=warehouse or default_warehouse(), dry_run=dry_run,
+                             reference=f"woocommerce:{account.pk}", on_problem=on_problem, user=user)
+    return summary, (link_offers(account, connector) if link and not dry_run else None)

@@ -1,4 +1,5 @@
-"""Huey tasks for the channel pages: category suggestions, linking existing offers, offer runs.
+"""Huey tasks for the channel pages: category suggestions, linking existing offers (Allegro's offers, a shop's
+products), offer runs.
 
 The panel queues them after its transaction commits. A task that fails says so where the seller looks: an
 alert on the account (suggestions, linking) or the run's own status and report (offer runs).
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from huey.contrib.djhuey import db_task
 
 from magazynier.channels.categories import suggest_mappings
-from magazynier.channels.connections import allegro_connector, writers_active, writers_killed
+from magazynier.channels.connections import allegro_connector, connector_for, writers_active, writers_killed
 from magazynier.channels.errors import ChannelError
 from magazynier.channels.linking import link_offers
 from magazynier.channels.models import ChannelAccount, OfferRun
@@ -38,11 +39,14 @@ def _background(account: ChannelAccount, key: str, work, title: str) -> None:
     try:
         if not account.is_connected:
             raise RuntimeError(_("The account is not connected: connect it first."))
-        work(account, allegro_connector(account))
+        work(account, connector_for(account))
     except (ChannelError, RuntimeError) as exc:
         log.warning("%s for account %s: %s", key, account.pk, exc)
-        message = _("Allegro answered: %(error)s. Try again in a few minutes; if it keeps failing, check that "
-                    "the account is connected.") % {"error": exc}
+        if account.kind == ChannelAccount.WOOCOMMERCE:
+            message = _("The shop's products could not be read: %(error)s") % {"error": exc}
+        else:
+            message = _("Allegro answered: %(error)s. Try again in a few minutes; if it keeps failing, check that "
+                        "the account is connected.") % {"error": exc}
     except Exception as exc:  # the seller hears that it failed; the details go to the log
         log.exception("%s for account %s", key, account.pk)
         message = _("Unexpected error (%(kind)s); details are in the server log.") % {"kind": type(exc).__name__}

@@ -1,4 +1,5 @@
-"""Forms of the sales-channel pages (connecting Allegro, rollout scope, fixed parameter values)."""
+"""Forms of the sales-channel pages (connecting Allegro or a WooCommerce shop, rollout scope, fixed parameter
+values)."""
 
 from __future__ import annotations
 
@@ -63,6 +64,41 @@ class ConnectForm(forms.Form):
         return {"name": d["name"].strip(), "environment": d["environment"], "client_id": d["client_id"].strip(),
                 "client_secret": d["client_secret"],
                 "emulator_url": d["emulator_url"] if d["environment"] == ChannelAccount.EMULATOR else ""}
+
+
+class ShopConnectForm(forms.Form):
+    """A WooCommerce shop: its address and REST API keys. The same form connects a shop again (new keys for
+    the same address update its account). The keys are checked by the shop itself (shop_connection)."""
+
+    name = forms.CharField(label=_("Shop name (optional)"), max_length=100, required=False,
+                           help_text=_("Shown in the panel. Left empty, the shop's own name is used."))
+    url = forms.CharField(label=_("Shop address"), max_length=300,
+                          widget=forms.TextInput(attrs={"placeholder": "https://sklep.example.pl", "size": 50,
+                                                        "inputmode": "url", "spellcheck": "false"}),
+                          help_text=_("The address of the shop's home page, with https://."))
+    key = forms.CharField(label=_("Consumer key"), max_length=200,
+                          widget=forms.TextInput(attrs={"placeholder": "ck_…", "autocomplete": "off", "size": 50,
+                                                        "spellcheck": "false"}))
+    secret = forms.CharField(label=_("Consumer secret"), max_length=200, strip=True,
+                             widget=forms.PasswordInput(render_value=False, attrs={"placeholder": "cs_…", "size": 50,
+                                                                                   "autocomplete": "off"}))
+    query_auth = forms.BooleanField(
+        label=_("Send the keys in the query string"), required=False,
+        help_text=_("Only when the shop answers “Consumer key is missing”: some servers drop the "
+                    "Authorization header. Use it only with https://."))
+
+    def __init__(self, *args, account: ChannelAccount | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if account is not None:  # connecting it again: same address, new keys
+            self.fields["name"].initial = account.name
+            self.fields["url"].initial = account.api_url
+            self.fields["query_auth"].initial = account.query_auth
+
+    def connect_fields(self) -> dict:
+        """Keyword arguments of shop_connection.connect_shop."""
+        d = self.cleaned_data
+        return {"name": d["name"].strip(), "url": d["url"].strip(), "key": d["key"].strip(),
+                "secret": d["secret"].strip(), "query_auth": bool(d["query_auth"])}
 
 
 class ScopeForm(forms.Form):

@@ -27,10 +27,11 @@ urlpatterns = [
     path("orders/<int:pk>/tracking/", views_orders.add_tracking, name="orders_tracking"),
     path("orders/<int:pk>/retry/", views_orders.retry, name="orders_retry"),
     path("orders/<int:pk>/lines/<int:line_id>/match/", views_orders.assign_line, name="orders_match"),
-    # sales channels (Allegro)
+    # sales channels (Allegro, WooCommerce shops)
     path("channels/", views_channels.channels, name="channels"),
     path("channels/allegro/connect/", views_channels.connect, name="channels_connect"),
     path("channels/allegro/callback/", views_channels.allegro_callback, name="allegro_callback"),
+    path("channels/woocommerce/connect/", views_channels.woo_connect, name="channels_woo_connect"),
     path("channels/<int:pk>/", views_channels.account_detail, name="channels_account"),
     path("channels/<int:pk>/reconnect/", views_channels.reconnect, name="channels_reconnect"),
     path("channels/<int:pk>/writers/", views_channels.account_writers, name="channels_writers"),

@@ -1,5 +1,6 @@
 """Sales channels in the panel: connecting Allegro accounts, category mapping, parameters, conflicts and the
-staged offer rollout (preview first, then a run in the background).
+staged offer rollout (preview first, then a run in the background); connecting WooCommerce shops (address and
+REST API keys), importing their products, linking them by SKU and keeping their order webhooks alive.
 
 Reading these pages needs `channels.view_channelaccount`; every change (any POST, connecting, a preview that
 asks Allegro) needs `channels.change_channelaccount`. The owner role has both.
@@ -21,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from magazynier.catalog.models import Category, Variant
@@ -33,8 +35,9 @@ from magazynier.channels.categories import (
     known_category,
     map_category,
 )
-from magazynier.channels.connections import allegro_connector, writers_active, writers_killed
+from magazynier.channels.connections import allegro_connector, woo_connector, writers_active, writers_killed
 from magazynier.channels.errors import ChannelError, NotFound
+from magazynier.channels.linking import link_offers
 from magazynier.channels.matching import resolve_ambiguous
 from magazynier.channels.models import (
     CategoryMapping,
@@ -44,12 +47,23 @@ from magazynier.channels.models import (
     OfferRun,
     ProductMatch,
     SiteCategory,
+    Webhook,
 )
 from magazynier.channels.offer_plan import BLOCKED, CONFLICT, CREATE, UNCHANGED, UPDATE
 from magazynier.channels.offers import drafts_for, make_plan
+from magazynier.channels.shop_connection import (
+    ShopConnectionError,
+    connect_shop,
+    delivery_url,
+    ensure_webhooks,
+    import_products,
+    public_url,
+    unreachable_alert_key,
+)
 from magazynier.channels.tasks import link_offers_task, offer_run_task, suggest_categories_task
+from magazynier.channels.woocommerce.connector import ORDER_TOPICS
 from magazynier.notifications.models import Alert
-from magazynier.panel.forms_channels import ConnectForm, FixedValuesForm, ScopeForm
+from magazynier.panel.forms_channels import ConnectForm, FixedValuesForm, ScopeForm, ShopConnectForm
 from magazynier.panel.permissions import needs
 
 VIEW, CHANGE = "channels.view_channelaccount", "channels.change_channelaccount"
@@ -57,6 +71,8 @@ PLAN_ROWS_SHOWN = 300  # a preview lists this many items; the counts cover all o
 JSON_SHOWN = 1500  # characters of one old/new value in the preview
 CATEGORY_ID = re.compile(r"^[0-9A-Za-z_-]{1,100}$")
 RUN_STALE_AFTER = timedelta(hours=3)  # a send still "in progress" after this is taken as dead (worker crash)
+PROBLEMS_SHOWN = 5  # import problems named in the message after a shop import (the rest are counted)
+SHOP_WAIT = 30.0  # seconds a page that reads a whole shop may wait for the shop's rate budget
 
 
 reads = needs(lambda request: CHANGE if request.method == "POST" else VIEW)  # GET shows, POST changes
@@ -64,7 +80,17 @@ changes = needs(lambda request: CHANGE)
 
 
 def _account(pk: int) -> ChannelAccount:
+    """An Allegro account (the pages that only Allegro has: categories, parameters, offers)."""
     return get_object_or_404(ChannelAccount, pk=pk, kind=ChannelAccount.ALLEGRO)
+
+
+def _any_account(pk: int) -> ChannelAccount:
+    """An account of any channel (summary, writers switch, conflicts)."""
+    return get_object_or_404(ChannelAccount, pk=pk)
+
+
+def _is_shop(account: ChannelAccount) -> bool:
+    return account.kind == ChannelAccount.WOOCOMMERCE
 
 
 def _open_alerts(accounts):
@@ -91,17 +117,21 @@ def _valid_until(account: ChannelAccount):
 
 def _account_context(account: ChannelAccount, tab: str) -> dict:
     return {"account": account, "tab": tab, "writers_killed": writers_killed(),
-            "writers_active": writers_active(account)}
+            "writers_active": writers_active(account), "is_shop": _is_shop(account)}
 
 
 def _connected(request, account: ChannelAccount) -> bool:
-    """Whether Allegro can be asked now; if not, say what to do (every page that asks Allegro calls it)."""
+    """Whether the channel can be asked now; if not, say what to do (every page that asks a channel calls it)."""
     if account.is_connected:
         return True
-    messages.error(request, _("The account is not connected: connect it first.")
-                   if account.status == ChannelAccount.PENDING else
-                   _("Allegro no longer accepts Magazynier's authorisation for this account. Nothing is "
-                     "synchronised until you connect it again."))
+    if account.status == ChannelAccount.PENDING:
+        messages.error(request, _("The account is not connected: connect it first."))
+    elif _is_shop(account):
+        messages.error(request, _("The shop no longer accepts Magazynier's API keys. Nothing is synchronised "
+                                  "until you connect it again with new keys."))
+    else:
+        messages.error(request, _("Allegro no longer accepts Magazynier's authorisation for this account. "
+                                  "Nothing is synchronised until you connect it again."))
     return False
 
 
@@ -113,20 +143,79 @@ def _back(request, default: str):
     return redirect(default)
 
 
+# ---------------------------------------------------------------- shops: order webhooks
+HOOK_STATUS_LABELS = {"active": gettext_lazy("active"), "paused": gettext_lazy("paused"),
+                      "disabled": gettext_lazy("switched off by the shop")}
+
+
+def _webhook_health(account: ChannelAccount, hooks: list[Webhook], alerts) -> dict:
+    """Whether the shop tells Magazynier about orders: `ok`, and otherwise `reason` (what is wrong, from the
+    last check); `rejected` counts deliveries Magazynier refused (forged, unsigned or malformed)."""
+    by_topic = {h.topic: h for h in hooks}
+    failing = next((a for a in alerts if a.account_id == account.pk and a.key == unreachable_alert_key(account)),
+                   None)
+    reason = failing.message if failing is not None else ""
+    for topic in ORDER_TOPICS:
+        if reason:
+            break
+        hook = by_topic.get(topic)
+        if hook is None:
+            reason = _("The webhook %(topic)s is not set up in the shop. Click “Check webhooks”.") % {"topic": topic}
+        elif hook.last_error:
+            reason = f"{topic}: {hook.last_error}"
+        elif hook.status != "active":
+            reason = _("The shop has switched the webhook %(topic)s off (status: %(status)s). Click “Check "
+                       "webhooks” to switch it on again.") % {"topic": topic,
+                                                              "status": HOOK_STATUS_LABELS.get(hook.status,
+                                                                                               hook.status or "?")}
+    rejected = [h for h in hooks if h.rejected]
+    return {"ok": not reason, "reason": reason, "rejected": sum(h.rejected for h in hooks),
+            "last_rejected_at": max((h.last_rejected_at for h in rejected if h.last_rejected_at), default=None)}
+
+
+def _hook_rows(hooks: list[Webhook]) -> list[dict]:
+    return [{"hook": h, "status": HOOK_STATUS_LABELS.get(h.status, h.status or "—"), "active": h.status == "active"}
+            for h in sorted(hooks, key=lambda h: h.topic)]
+
+
+def _webhook_messages(request, report) -> None:
+    """What a check of the shop's webhooks found (after connecting, or the "Check webhooks" button)."""
+    if report.created:
+        messages.info(request, _("Webhooks created in the shop: %(topics)s.") % {"topics": ", ".join(report.created)})
+    if report.reactivated:
+        messages.warning(request, _("These webhooks were switched off or deleted in the shop and have been "
+                                    "restored: %(topics)s.") % {"topics": ", ".join(report.reactivated)})
+    if report.failed:
+        messages.warning(request, _("Order notifications (webhooks) do not work: %(error)s. Until this is fixed "
+                                    "Magazynier reads orders by polling the shop, which is slower. The shop must be "
+                                    "able to reach Magazynier at %(url)s (MAGAZYNIER_PUBLIC_URL).")
+                         % {"error": next(iter(report.failed.values())), "url": public_url()})
+    else:
+        messages.success(request, _("Order notifications (webhooks) work: the shop tells Magazynier about every "
+                                    "new or changed order."))
+
+
 # ---------------------------------------------------------------- accounts
 @reads
 def channels(request):
     accounts = list(_counts(ChannelAccount.objects.filter(kind=ChannelAccount.ALLEGRO)))
     for account in accounts:
         account.valid_until = _valid_until(account)
+    shops = list(_counts(ChannelAccount.objects.filter(kind=ChannelAccount.WOOCOMMERCE))
+                 .prefetch_related("webhooks"))
+    alerts = list(_open_alerts(accounts + shops))
+    for shop in shops:
+        shop.health = _webhook_health(shop, list(shop.webhooks.all()), alerts)
     return render(request, "panel/channels/index.html", {
-        "accounts": accounts, "alerts": _open_alerts(accounts), "writers_killed": writers_killed(),
+        "accounts": accounts, "shops": shops, "alerts": alerts, "writers_killed": writers_killed(),
     })
 
 
 @reads
 def account_detail(request, pk: int):
-    account = _account(pk)
+    account = _any_account(pk)
+    if _is_shop(account):
+        return _shop_detail(request, account)
     counted = _counts(ChannelAccount.objects.filter(pk=account.pk)).get()
     return render(request, "panel/channels/account.html", {
         **_account_context(account, "summary"),
@@ -140,7 +229,7 @@ def account_detail(request, pk: int):
 @changes
 @require_POST
 def account_writers(request, pk: int):
-    account = _account(pk)
+    account = _any_account(pk)
     enabled = request.POST.get("enabled") == "1"
     set_writers(account, enabled)
     if enabled:
@@ -148,6 +237,9 @@ def account_writers(request, pk: int):
         if writers_killed():
             messages.warning(request, _("Nothing is sent anyway while the installation's switch "
                                         "MAGAZYNIER_WRITERS_OFF is set."))
+    elif _is_shop(account):
+        messages.success(request, _("Sending changes to %(name)s is off: nothing will be sent to the shop.")
+                         % {"name": account.name})
     else:
         messages.success(request, _("Sending changes to %(name)s is off: nothing will be sent to Allegro.")
                          % {"name": account.name})
@@ -158,7 +250,7 @@ def account_writers(request, pk: int):
 @require_POST
 def account_remove(request, pk: int):
     """Only an account that never got connected (an abandoned attempt) can be removed here."""
-    account = _account(pk)
+    account = _any_account(pk)
     if account.status != ChannelAccount.PENDING or account.external_user_id:
         messages.error(request, _("Only an account that was never connected can be removed."))
     else:
@@ -210,6 +302,120 @@ def allegro_callback(request):
                                     "you turn it on.") % {"login": account.login or account.name})
         return redirect("panel:channels_account", pk=account.pk)
     return render(request, "panel/channels/connect_error.html", {"problem": problem}, status=400)
+
+
+# ---------------------------------------------------------------- WooCommerce shops
+@changes
+def woo_connect(request):
+    """Connect a shop with its address and REST API keys, or connect one again with new keys (`?account=`)."""
+    account = None
+    if request.GET.get("account", "").isdigit():
+        account = get_object_or_404(ChannelAccount, pk=int(request.GET["account"]), kind=ChannelAccount.WOOCOMMERCE)
+    form = ShopConnectForm(request.POST or None, account=account)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                done = connect_shop(**form.connect_fields())
+            except ShopConnectionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                _connected_messages(request, done)
+                return redirect("panel:channels_account", pk=done.account.pk)
+    return render(request, "panel/channels/shop_connect.html", {
+        "form": form, "account": account, "public_url": public_url(),
+    }, status=status)
+
+
+def _connected_messages(request, done) -> None:
+    account = done.account
+    shop = {"name": account.name, "url": account.api_url}
+    connected = (_("Connected: %(name)s (%(url)s).") % shop if done.created else
+                 _("Connected again with the new keys: %(name)s (%(url)s).") % shop)
+    writers = (_("Sending changes to the shop is on, as it was before.") if account.writers_enabled else
+               _("Sending changes to the shop stays off until you turn it on: first import the shop's products or "
+                 "link them by SKU, and resolve the conflicts."))
+    messages.success(request, f"{connected} {writers}")
+    if done.currency and done.currency != "PLN":
+        messages.warning(request, _("The shop's currency is %(currency)s, while prices in Magazynier are in PLN. "
+                                    "Check the prices before you turn on sending changes.")
+                         % {"currency": done.currency})
+    _webhook_messages(request, done.webhooks)
+
+
+SHOP_ACTIONS = ("import", "link", "webhooks")
+
+
+def _shop_detail(request, account: ChannelAccount):
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action not in SHOP_ACTIONS:
+            messages.error(request, _("Nothing was changed."))
+        elif _connected(request, account):
+            {"import": _shop_import, "link": _shop_link, "webhooks": _shop_webhooks}[action](request, account)
+        return redirect("panel:channels_account", pk=account.pk)
+    counted = _counts(ChannelAccount.objects.filter(pk=account.pk)).get()
+    hooks = list(account.webhooks.all())
+    alerts = list(_open_alerts([account]))
+    return render(request, "panel/channels/shop_account.html", {
+        **_account_context(account, "summary"),
+        "counted": counted, "alerts": alerts, "hooks": _hook_rows(hooks),
+        "health": _webhook_health(account, hooks, alerts), "delivery_url": delivery_url(account),
+    })
+
+
+def _links_message(report) -> str:
+    return _("Linked by SKU: %(linked)d; SKUs repeated in the shop: %(duplicate)d; SKUs not in the catalog: "
+             "%(unknown)d; without SKU: %(no_sku)d.") % {
+        "linked": report.linked, "duplicate": report.duplicate, "unknown": report.unknown_sku,
+        "no_sku": report.no_sku}
+
+
+def _shop_import(request, account: ChannelAccount) -> None:
+    """The shop's products and variations into the catalog, then linked by SKU (as `magazynier woocommerce
+    import`). Runs while the page waits: the channels' tasks have no import yet."""
+    connector = woo_connector(account, max_wait=SHOP_WAIT)
+    problems = []
+    try:
+        summary, _links = import_products(account, connector, user=request.user, on_problem=problems.append,
+                                          link=False)
+    except ChannelError as exc:
+        messages.error(request, _("The shop's products could not be read: %(error)s") % {"error": exc})
+        return
+    messages.success(request, _("Imported from the shop: %(products)d new products; variants: %(created)d new, "
+                                "%(updated)d changed; stock changes: %(stock)d.") % {
+        "products": summary.products_created, "created": summary.variants_created,
+        "updated": summary.variants_updated, "stock": summary.stock_changes})
+    if problems:
+        shown = "; ".join(p.message for p in problems[:PROBLEMS_SHOWN])
+        more = len(problems) - PROBLEMS_SHOWN
+        messages.warning(request, ngettext("%(n)d product of the shop needs attention: %(shown)s",
+                                           "%(n)d products of the shop need attention: %(shown)s", len(problems))
+                         % {"n": len(problems), "shown": shown}
+                         + (" " + _("… and %(more)d more.") % {"more": more} if more > 0 else ""))
+    try:
+        report = link_offers(account, connector)
+    except ChannelError as exc:
+        messages.error(request, _("The products were imported, but linking them failed: %(error)s. Click “Link by "
+                                  "SKU” to try again.") % {"error": exc})
+        return
+    messages.success(request, _links_message(report))
+
+
+def _shop_link(request, account: ChannelAccount) -> None:
+    _later(link_offers_task, account.pk)
+    messages.success(request, _("Magazynier is reading the shop's products and linking them to your catalog by "
+                                "SKU. Refresh this page in a minute."))
+
+
+def _shop_webhooks(request, account: ChannelAccount) -> None:
+    try:
+        report = ensure_webhooks(account, woo_connector(account))
+    except ChannelError as exc:
+        messages.error(request, _("The shop could not be asked about its webhooks: %(error)s") % {"error": exc})
+        return
+    _webhook_messages(request, report)
 
 
 # ---------------------------------------------------------------- categories
@@ -370,14 +576,19 @@ def parameters(request, pk: int):
 # ---------------------------------------------------------------- conflicts
 @reads
 def conflicts(request, pk: int):
-    account = _account(pk)
+    account = _any_account(pk)
     if request.method == "POST":
         if request.POST.get("action") == "link":
             if not _connected(request, account):
                 return redirect("panel:channels_conflicts", pk=account.pk)
-            _later(link_offers_task, account.pk)
-            messages.success(request, _("Magazynier is reading your Allegro offers and linking them by SKU. "
-                                        "Refresh this page in a minute."))
+            if _is_shop(account):
+                _shop_link(request, account)
+            else:
+                _later(link_offers_task, account.pk)
+                messages.success(request, _("Magazynier is reading your Allegro offers and linking them by SKU. "
+                                            "Refresh this page in a minute."))
+        elif _is_shop(account):
+            messages.error(request, _("Nothing was changed."))
         else:
             match = get_object_or_404(ProductMatch, pk=request.POST.get("match") or 0, site=account.site,
                                       status=ProductMatch.AMBIGUOUS)
@@ -395,29 +606,38 @@ def conflicts(request, pk: int):
                 messages.error(request, _("Choose one of the products Allegro found, or “none of these”."))
         return redirect("panel:channels_conflicts", pk=account.pk)
 
-    ambiguous = list(ProductMatch.objects.filter(site=account.site, status=ProductMatch.AMBIGUOUS)
-                     .select_related("variant__product").order_by("variant__sku"))
+    ambiguous = [] if _is_shop(account) else list(
+        ProductMatch.objects.filter(site=account.site, status=ProductMatch.AMBIGUOUS)
+        .select_related("variant__product").order_by("variant__sku"))
     category_ids = {c.get("category") for m in ambiguous for c in m.candidates if c.get("category")}
     paths = dict(SiteCategory.objects.filter(site=account.site, category_id__in=category_ids)
                  .values_list("category_id", "path"))
     for match in ambiguous:
         match.choices = [{**c, "path": paths.get(c.get("category"), c.get("category") or "")}
                          for c in match.candidates]
-    listings = Listing.objects.filter(account=account).exclude(conflict="").select_related("variant")
+    listings = list(Listing.objects.filter(account=account).exclude(conflict="").select_related("variant"))
+    for li in listings:
+        li.link = _offer_link(account, li.offer_id)
+        li.links = [{"id": o, "url": _offer_link(account, o)} for o in li.conflict_offers or []]
     return render(request, "panel/channels/conflicts.html", {
         **_account_context(account, "conflicts"), "ambiguous": ambiguous,
         "duplicates": [li for li in listings if li.conflict == Listing.DUPLICATE_SKU],
         "unknown": [li for li in listings if li.conflict == Listing.UNKNOWN_SKU],
         "no_sku": [li for li in listings if li.conflict == Listing.NO_SKU],
-        "offer_url": _offer_url(account),
     })
 
 
-def _offer_url(account: ChannelAccount) -> str:
-    """Where a seller sees an offer ("" for the emulator, which has no offer pages)."""
+def _offer_link(account: ChannelAccount, offer_id: str) -> str:
+    """Where the seller edits an offer or a shop's product ("" for the Allegro emulator, which has no offer
+    pages). A shop's variation "12:34" is edited on its parent product's page."""
+    if not offer_id:
+        return ""
+    if _is_shop(account):
+        parent = offer_id.partition(":")[0]
+        return f"{account.api_url.rstrip('/')}/wp-admin/post.php?post={parent}&action=edit" if parent.isdigit() else ""
     if account.environment == ChannelAccount.EMULATOR:
         return ""
-    return account.auth_url.rstrip("/") + "/oferta/"
+    return account.auth_url.rstrip("/") + "/oferta/" + offer_id
 
 
 # ---------------------------------------------------------------- offers: preview and runs

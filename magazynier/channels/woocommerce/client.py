@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from django.utils.translation import gettext as _
 
 from magazynier.channels.errors import (
     AuthenticationError,
@@ -49,11 +50,11 @@ def shop_url_problem(url: str) -> str:
     """Why this address cannot be a shop's ("" when it can)."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        return "Give the shop's address with https://, e.g. https://sklep.example.pl"
+        return _("Give the shop's address with https://, e.g. https://sklep.example.pl")
     if parts.scheme == "http" and (parts.hostname or "") not in LOOPBACK and \
             os.environ.get("MAGAZYNIER_WOO_ALLOW_HTTP", "").strip() not in ("1", "true", "yes"):
-        return ("The shop's address must start with https://: over plain http the API keys would travel in "
-                "clear text. Turn on SSL in the shop (or set MAGAZYNIER_WOO_ALLOW_HTTP=1 at your own risk).")
+        return _("The shop's address must start with https://: over plain http the API keys would travel in "
+                 "clear text. Turn on SSL in the shop (or set MAGAZYNIER_WOO_ALLOW_HTTP=1 at your own risk).")
     return ""
 
 
