@@ -71,7 +71,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bench_sync import Bench, Worker, pct, setup_django, wait_idle
+from bench_sync import Bench, Worker, pct, print_summary, setup_django, wait_idle
 
 FIRST, SECOND = "demo-seller", "second-seller"  # the emulator's two default sellers
 IDS = re.compile(r"^(?:\d+|[0-9a-fA-F-]{16,})$")  # offer ids (digits), command and checkout-form ids (UUIDs)
@@ -620,12 +620,7 @@ def summary(phases: list[Phase], figures: list[dict], floor: list[float], second
         late = phase.late.get("order_feed", [])
         rows.append((f"{name}: worker queue, most tasks waiting", f"{phase.queue_max:,}",
                      f"order_feed started late p50 {pct(late, .5):.1f} / max {max(late, default=0):.1f} s"))
-    width = [max(len(r[i]) for r in rows) for i in range(3)]
-    print(f"\nSummary ({seconds:.0f} s in all)")
-    for n, row in enumerate(rows):
-        print("  " + "  ".join(cell.ljust(width[i]) for i, cell in enumerate(row)).rstrip())
-        if n == 0:
-            print("  " + "  ".join("-" * w for w in width))
+    print_summary(rows, seconds)
 
 
 # ---------------------------------------------------------------- main

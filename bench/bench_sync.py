@@ -730,6 +730,11 @@ def summary(bench: Bench, first: dict, fair: dict, seconds: float) -> None:
                          f"{max(groups[phase]):.2f} s", alone))
     rows.append((f"planning memory, {bench.sizes.big:,} listings", f"{fair['plan_mb'] or float('nan'):.0f} MB",
                  f"loading the rows {fair['load_mb']:.0f} MB"))
+    print_summary(rows, seconds)
+
+
+def print_summary(rows: list[tuple[str, str, str]], seconds: float) -> None:
+    """The closing table: figure, measured, baseline (the first row is the header)."""
     width = [max(len(r[i]) for r in rows) for i in range(3)]
     print(f"\nSummary ({seconds:.0f} s in all)")
     for n, row in enumerate(rows):

@@ -74,7 +74,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bench_orders import Ticker, Traffic, three
-from bench_sync import ROOT, Bench, Worker, pct, setup_django, wait_idle
+from bench_sync import ROOT, Bench, Worker, pct, print_summary, setup_django, wait_idle
 
 ALLEGRO = "demo-seller"  # the Allegro emulator's default seller
 PRICE = Decimal("49.99")
@@ -707,12 +707,7 @@ def summary(phases: list[Phase], figures: list[dict], floor: list[float], delay:
                      f"deliveries ok {c['webhook_deliveries_ok']:,}, failed {c['webhook_deliveries_failed']:,}"))
         rows.append((f"{name}: sync requests to Allegro per order", f"{fig['allegro_per_order']:.3f}",
                      f"3 per sale lowering the target {fig['allegro_bound']:.3f}; offer changes {phase.offer_changes:,}"))
-    width = [max(len(r[i]) for r in rows) for i in range(3)]
-    print(f"\nSummary ({seconds:.0f} s in all)")
-    for n, row in enumerate(rows):
-        print("  " + "  ".join(cell.ljust(width[i]) for i, cell in enumerate(row)).rstrip())
-        if n == 0:
-            print("  " + "  ".join("-" * w for w in width))
+    print_summary(rows, seconds)
 
 
 # ---------------------------------------------------------------- main
