@@ -199,6 +199,14 @@ def cmd_woocommerce(args) -> int:
     return run(args)
 
 
+def cmd_alerts(args) -> int:
+    _django()
+    _migrate()
+    from magazynier.notifications.alerts_cli import run
+
+    return run(args)
+
+
 def cmd_keys(args) -> int:
     """Encryption keys for tokens and personal data at rest."""
     _django()
@@ -287,6 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
     from magazynier.channels.woocommerce_cli import add_parser as add_woocommerce
 
     add_woocommerce(sub, lambda name, _func, help_text: add(name, cmd_woocommerce, help_text))
+
+    from magazynier.notifications.alerts_cli import add_parser as add_alerts
+
+    add_alerts(sub, lambda name, _func, help_text: add(name, cmd_alerts, help_text))
 
     from magazynier.sync.sync_cli import add_parser as add_sync
 

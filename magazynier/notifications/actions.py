@@ -1,4 +1,5 @@
-"""Raising and resolving alerts (the only code that writes them)."""
+"""Raising and resolving alerts (the only code that writes them); each new or resolved alert is sent to its
+recipients right after the commit (notifications.delivery)."""
 
 from __future__ import annotations
 
@@ -23,12 +24,24 @@ def raise_alert(key: str, *, kind: str, title: str, message: str, severity: str 
             return open_alert
         try:
             with transaction.atomic():
-                return Alert.objects.create(key=key, kind=kind, title=title, message=message, severity=severity,
-                                            account=account)
+                alert = Alert.objects.create(key=key, kind=kind, title=title, message=message, severity=severity,
+                                             account=account)
+            transaction.on_commit(_deliver, robust=True)
+            return alert
         except IntegrityError:
             continue  # another process opened it at the same moment: count on that one
     raise RuntimeError(f"could not raise alert {key}")
 
 
 def resolve_alert(key: str) -> int:
-    return Alert.objects.filter(key=key, resolved_at__isnull=True).update(resolved_at=timezone.now())
+    resolved = Alert.objects.filter(key=key, resolved_at__isnull=True).update(resolved_at=timezone.now())
+    if resolved:
+        transaction.on_commit(_deliver, robust=True)
+    return resolved
+
+
+def _deliver() -> None:
+    """New and resolved alerts go out at once (the worker's queue; inline in tests)."""
+    from magazynier.notifications.tasks import deliver_alerts
+
+    deliver_alerts()
