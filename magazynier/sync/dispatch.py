@@ -50,6 +50,7 @@ PARKED = timedelta(hours=1)  # a planned listing is looked at again after this e
 REJECTED_PARK = timedelta(hours=24)
 DECISION_WINDOW = timedelta(hours=24)  # approvals and rejections apply to plans made this long after
 ZERO_WINDOW = timedelta(hours=1)
+UNREACHABLE_ALERT_AFTER = timedelta(seconds=float(os.environ.get("MAGAZYNIER_OUTAGE_ALERT_SECONDS", "30")))
 STUCK_AFTER = timedelta(hours=1)  # Allegro: "processing can take up to an hour"
 QUARANTINE_AFTER = 3  # failures of one listing in a row
 BACKOFF_SECONDS = (15, 60, 120, 300, 600, 1800)
@@ -65,6 +66,10 @@ def held_alert_key(account_id: int) -> str:
 
 def outage_alert_key(account_id: int) -> str:
     return f"sync-failing:{account_id}"
+
+
+def unreachable_alert_key(account_id: int) -> str:
+    return f"sync-unreachable:{account_id}"
 
 
 def quarantine_alert_key(account_id: int) -> str:
@@ -201,6 +206,27 @@ def _judge_outcomes(account: ChannelAccount, result: CycleResult, failed_entries
     elif result.confirmed:
         resolve_alert(outage_alert_key(account.pk))
         SyncState.objects.filter(account=account).update(outage_since=None)
+
+
+def _channel_failing(account: ChannelAccount, error: ChannelError) -> None:
+    """The channel did not answer (5xx, 429, timeouts): after UNREACHABLE_ALERT_AFTER of nothing but failures,
+    one critical alert (deduplicated by its key until the channel answers again)."""
+    now = timezone.now()
+    SyncState.objects.filter(account=account, unreachable_since__isnull=True).update(unreachable_since=now)
+    since = SyncState.objects.filter(account=account).values_list("unreachable_since", flat=True).first() or now
+    if now - since < UNREACHABLE_ALERT_AFTER:
+        return
+    raise_alert(unreachable_alert_key(account.pk), kind="sync-unreachable", severity=Alert.CRITICAL, account=account,
+                title=_("%(name)s is not answering") % {"name": account.name},
+                message=_("Since %(since)s every request to the channel failed (%(error)s). Stock and price changes "
+                          "wait and are sent when it answers again; Magazynier keeps trying. If the channel works "
+                          "for you, check the account's connection.") % {
+                    "since": timezone.localtime(since).strftime("%H:%M"), "error": error.message})
+
+
+def _channel_answered(account: ChannelAccount) -> None:
+    if SyncState.objects.filter(account=account, unreachable_since__isnull=False).update(unreachable_since=None):
+        resolve_alert(unreachable_alert_key(account.pk))
 
 
 def _quarantine(account: ChannelAccount, listing_ids: list[int], result: CycleResult) -> None:
@@ -449,12 +475,17 @@ def run_cycle(account: ChannelAccount, connector) -> CycleResult:
             _plan(account, connector, result)
         _send_planned(account, connector, result, failed_entries, new=not result.held)
         SyncState.objects.filter(account=account).update(last_success_at=timezone.now(), last_error="")
+        if not result.failed:
+            _channel_answered(account)
     except RateLimited as exc:
         result.retry_after = max(1.0, exc.retry_after or 60.0)
         result.error = str(exc)
+        if exc.status == 429:  # the channel's own limit, not our budget
+            _channel_failing(account, exc)
     except TransientError as exc:
         result.retry_after = 5.0
         result.error = str(exc)
+        _channel_failing(account, exc)
     except AuthenticationError as exc:
         result.error = str(exc)  # the account is marked "needs reconnecting"; writers stop
     _judge_outcomes(account, result, failed_entries)

@@ -184,6 +184,7 @@ class SyncState(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_full_sweep_at = models.DateTimeField(null=True, blank=True)
     outage_since = models.DateTimeField(null=True, blank=True)
+    unreachable_since = models.DateTimeField(null=True, blank=True)  # every request failing (5xx, 429, timeouts)
     last_error = models.TextField(blank=True)
 
     def __str__(self) -> str:

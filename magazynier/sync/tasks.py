@@ -79,8 +79,11 @@ def wake_accounts(account_ids) -> None:
 @db_periodic_task(crontab(minute="*"))
 def tick() -> None:
     """Every minute: accounts with due work get a cycle; sweeps that are due run."""
+    from magazynier.core.monitoring import beat
     from magazynier.sync.outbox import has_due_work
     from magazynier.sync.reconcile import sweep_due
+
+    beat()  # the worker is alive (core/monitoring.py: /healthz, the health page)
 
     lost = timezone.now() - timedelta(seconds=30)
     for account in ChannelAccount.objects.filter(status=ChannelAccount.CONNECTED):
