@@ -11,6 +11,8 @@ MAGAZYNIER_QUEUE        sqlite | postgres | redis | immediate (default: follows 
 REDIS_URL               redis://host:port/db for PriorityRedisHuey
 MAGAZYNIER_DEBUG        1 to enable Django debug pages (never in production)
 MAGAZYNIER_ALLOWED_HOSTS comma-separated host names the panel answers to (default: localhost,127.0.0.1)
+MAGAZYNIER_METRICS_TOKEN bearer token for /metrics (unset: /metrics answers 404)
+MAGAZYNIER_WORKER_STALE_SECONDS seconds without a worker heartbeat before /healthz says "missing" (default 180)
 """
 
 from __future__ import annotations

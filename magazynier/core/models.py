@@ -26,3 +26,18 @@ class RatePause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label or self.key_hash[:12]} → {self.until:%Y-%m-%d %H:%M:%S} UTC"
+
+
+class Heartbeat(models.Model):
+    """The last time a long-running process showed it is alive (core/monitoring.py): one row per `name`,
+    e.g. "worker", written by the worker's periodic tick every minute and read by /healthz and the panel."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    beat_at = models.DateTimeField(_("last beat"))
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S} UTC"

@@ -13,6 +13,7 @@ SECTIONS = [
     ("panel:audit", _("Readiness audit"), "catalog.view_product"),
     ("panel:channels", _("Sales channels"), "channels.view_channelaccount"),
     ("panel:sync", _("Synchronisation"), "sync.view_heldplan"),
+    ("panel:health", _("Health"), "sync.view_heldplan"),
 ]
 
 

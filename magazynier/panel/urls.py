@@ -1,6 +1,6 @@
 from django.urls import path
 
-from magazynier.panel import views, views_channels, views_orders, views_sync
+from magazynier.panel import views, views_channels, views_health, views_orders, views_sync
 
 app_name = "panel"
 
@@ -50,4 +50,6 @@ urlpatterns = [
     path("sync/<int:pk>/offers/", views_sync.offers, name="sync_offers"),
     path("sync/<int:pk>/settings/", views_sync.settings_page, name="sync_settings"),
     path("sync/<int:pk>/retry/", views_sync.retry, name="sync_retry"),
+    # is everything working: the worker, connections, order reads, sending, budgets, latency
+    path("zdrowie/", views_health.health, name="health"),
 ]
