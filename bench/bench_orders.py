@@ -60,7 +60,6 @@ import bisect
 import os
 import random
 import re
-import shutil
 import sys
 import threading
 import time
@@ -71,7 +70,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bench_sync import Bench, Worker, pct, print_summary, setup_django, wait_idle
+from bench_sync import Bench, Worker, pct, print_summary, run_in_data_dir, wait_idle
 
 FIRST, SECOND = "demo-seller", "second-seller"  # the emulator's two default sellers
 IDS = re.compile(r"^(?:\d+|[0-9a-fA-F-]{16,})$")  # offer ids (digits), command and checkout-form ids (UUIDs)
@@ -641,16 +640,7 @@ def main() -> int:
     base = QUICK if args.quick else DEFAULT
     sizes = Sizes(orders=args.orders or base.orders, rate=args.rate or base.rate,
                   burst=base.burst if args.burst is None else args.burst, variants=args.variants or base.variants)
-    started = time.monotonic()
-    made = setup_django()
-    try:
-        run(args, sizes, started)
-    finally:
-        if made and not args.keep:
-            shutil.rmtree(made, ignore_errors=True)
-        elif made:
-            print(f"data dir kept: {made}")
-    return 0
+    return run_in_data_dir(run, args, sizes)
 
 
 def run(args, sizes: Sizes, started: float) -> None:

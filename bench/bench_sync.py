@@ -733,6 +733,20 @@ def summary(bench: Bench, first: dict, fair: dict, seconds: float) -> None:
     print_summary(rows, seconds)
 
 
+def run_in_data_dir(run, args, sizes) -> int:
+    """`run(args, sizes, started)` in a fresh data dir (removed afterwards unless --keep)."""
+    started = time.monotonic()
+    made = setup_django()
+    try:
+        run(args, sizes, started)
+    finally:
+        if made and not args.keep:
+            shutil.rmtree(made, ignore_errors=True)
+        elif made:
+            print(f"data dir kept: {made}")
+    return 0
+
+
 def print_summary(rows: list[tuple[str, str, str]], seconds: float) -> None:
     """The closing table: figure, measured, baseline (the first row is the header)."""
     width = [max(len(r[i]) for r in rows) for i in range(3)]
@@ -758,16 +772,7 @@ def main() -> int:
         load_rows(args.load_rows)
         return 0
     sizes = QUICK if args.quick else FULL if args.full else DEFAULT
-    started = time.monotonic()
-    made = setup_django()
-    try:
-        run(args, sizes, started)
-    finally:
-        if made and not args.keep:
-            shutil.rmtree(made, ignore_errors=True)
-        elif made:
-            print(f"data dir kept: {made}")
-    return 0
+    return run_in_data_dir(run, args, sizes)
 
 
 def run(args, sizes: Sizes, started: float) -> None:

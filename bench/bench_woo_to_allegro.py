@@ -59,7 +59,6 @@ import argparse
 import os
 import random
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -74,7 +73,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bench_orders import Ticker, Traffic, three
-from bench_sync import ROOT, Bench, Worker, pct, print_summary, setup_django, wait_idle
+from bench_sync import ROOT, Bench, Worker, pct, print_summary, run_in_data_dir, wait_idle
 
 ALLEGRO = "demo-seller"  # the Allegro emulator's default seller
 PRICE = Decimal("49.99")
@@ -727,16 +726,7 @@ def main() -> int:
     base = QUICK if args.quick else DEFAULT
     sizes = Sizes(variants=args.variants or base.variants, orders=args.orders or base.orders,
                   rate=args.rate or base.rate, burst=base.burst if args.burst is None else args.burst)
-    started = time.monotonic()
-    made = setup_django()
-    try:
-        run(args, sizes, started)
-    finally:
-        if made and not args.keep:
-            shutil.rmtree(made, ignore_errors=True)
-        elif made:
-            print(f"data dir kept: {made}")
-    return 0
+    return run_in_data_dir(run, args, sizes)
 
 
 def run(args, sizes: Sizes, started: float) -> None:

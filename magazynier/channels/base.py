@@ -27,7 +27,6 @@ class Capabilities:
     webhooks: bool
     zero_ends_offer: bool = False  # the channel cannot show 0 units on a live offer (Allegro ends it)
     value_per_offer: bool = False  # one request may set a different value on each offer (WooCommerce batches)
-    reports_at_once: bool = False  # a write answers with its outcome per offer (no report to wait for)
 
 
 class Connector(Protocol):

@@ -80,7 +80,7 @@ def listing_of(product: dict, variation: dict | None = None) -> RemoteListing:
 
 class WooConnector:
     capabilities = Capabilities(max_stock_batch=BATCH, max_price_batch=BATCH, order_journal=False, webhooks=True,
-                                zero_ends_offer=False, value_per_offer=True, reports_at_once=True)
+                                zero_ends_offer=False, value_per_offer=True)
 
     def __init__(self, client: WooClient):
         self.client = client

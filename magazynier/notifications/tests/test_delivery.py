@@ -122,6 +122,8 @@ def test_the_cli_sends_a_test_message_to_every_recipient(mailbox, hook, capsys):
     assert main(["alerts", "add", "Webhook", hook.url()]) == 0
     assert main(["alerts", "test"]) == 0
     assert len(mailbox.messages) == 1 and len(hook.posts) == 1
+    assert main(["alerts", "recipients"]) == 0
     out = capsys.readouterr().out
-    assert "mailto" in out and "127.0.0.1" not in out.split("Odbiorcy")[-1]
+    assert "mailto://…" in out and "json://…" in out
+    assert "127.0.0.1" not in out and "sprzedawca@example.pl" not in out, "addresses hold secrets: never shown"
     assert main(["alerts", "add", "Zły", "nie-ma-takiego://x"]) == 2

@@ -22,5 +22,14 @@ def settle(account, *, timeout: float = 30.0, connector=None):
         time.sleep(min(result.next_run_in or 0.1, 1.0))
 
 
+def wait_until(condition, timeout: float = 10.0, what: str = "condition") -> float:
+    """Poll `condition` until it holds; the seconds it took (fails after `timeout`)."""
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < timeout, f"not within {timeout} s: {what}"
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
 def remote(emulator, listing):
     return emulator.world.offers.offers[listing.offer_id]

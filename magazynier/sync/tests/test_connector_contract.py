@@ -3,7 +3,7 @@ emulators over real HTTP. The truth each test compares with is the emulator's ow
 
 Channel differences the contract allows, and the harness absorbs:
 * Allegro's stock and price writes are commands whose outcomes come later (`command_report`); a shop's batch
-  answers with them at once (`reports_at_once`). `finish` waits for the outcomes either way.
+  answers with them at once (the report comes back done). `finish` waits for the outcomes either way.
 * An Allegro command sets one value on all its offers; a shop's batch takes a value per offer
   (`value_per_offer`). The common tests write one value; the shop's mixed batches are tested on their own.
 """

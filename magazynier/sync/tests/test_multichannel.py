@@ -28,15 +28,7 @@ from magazynier.orders.models import Order
 from magazynier.sync.actions import save_settings
 from magazynier.sync.models import AccountSyncSettings, HeldPlan
 from magazynier.sync.order_feed import run_feed
-from magazynier.sync.tests.helpers import remote, settle
-
-
-def _wait(condition, timeout: float, what: str) -> float:
-    started = time.monotonic()
-    while not condition():
-        assert time.monotonic() - started < timeout, f"not within {timeout} s: {what}"
-        time.sleep(0.05)
-    return time.monotonic() - started
+from magazynier.sync.tests.helpers import remote, settle, wait_until
 
 
 def test_one_stock_on_allegro_and_the_shop(live_account, emulator, shop_account, shop, monkeypatch):
@@ -84,7 +76,7 @@ def test_one_stock_on_allegro_and_the_shop(live_account, emulator, shop_account,
     emulator.world.purchase(x.offer_id, 3)
     started = time.monotonic()
     assert run_feed(allegro.pk) is not None
-    _wait(lambda: shop_quantity(x_shop) == 5, 10, "the shop shows 5 after the Allegro sale")
+    wait_until(lambda: shop_quantity(x_shop) == 5, 10, "the shop shows 5 after the Allegro sale")
     took_allegro_to_shop = time.monotonic() - started
     settle(allegro)
     assert both(x, x_shop) == (11, 5)
@@ -92,7 +84,7 @@ def test_one_stock_on_allegro_and_the_shop(live_account, emulator, shop_account,
     # A sale in the shop reaches Magazynier by webhook and lowers Allegro within seconds.
     started = time.monotonic()
     shop.world.purchase([{"sku": x.sku, "quantity": 2}])
-    _wait(lambda: allegro_quantity(x) == 9, 15, "Allegro shows 9 after the shop's sale")
+    wait_until(lambda: allegro_quantity(x) == 9, 15, "Allegro shows 9 after the shop's sale")
     took_shop_to_allegro = time.monotonic() - started
     shop.world.wait_for_deliveries(10)
     assert both(x, x_shop) == (9, 5)

@@ -19,7 +19,7 @@ from magazynier.inventory.models import MovementReason, StockLevel, Warehouse
 from magazynier.notifications.models import Alert
 from magazynier.orders.models import Order
 from magazynier.sync.order_feed import run_feed
-from magazynier.sync.tests.helpers import settle
+from magazynier.sync.tests.helpers import settle, wait_until
 
 
 def _catalog_item(shop, listing: Listing):
@@ -39,13 +39,6 @@ def _reserved(listing: Listing) -> int:
 def _linked(account, **filters):
     return Listing.objects.filter(account=account, conflict="", **filters).exclude(offer_id="").select_related(
         "variant").order_by("sku")
-
-
-def _wait(condition, timeout: float = 10.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def test_import_links_every_product_and_parent_kept_stock_stays_unknown(shop_live, shop):
@@ -84,7 +77,7 @@ def test_a_shop_order_arrives_by_signed_webhook_and_reserves_at_once(shop_live, 
     listing = next(li for li in _linked(shop_live) if (_shop_quantity(shop, li) or 0) >= 3)
     started = time.monotonic()
     order = shop.world.purchase([{"sku": listing.sku, "quantity": 2}])
-    _wait(lambda: Order.objects.filter(account=shop_live, external_id=str(order["id"])).exists(), what="the order")
+    wait_until(lambda: Order.objects.filter(account=shop_live, external_id=str(order["id"])).exists(), what="the order")
     took = time.monotonic() - started
     stored = Order.objects.get(account=shop_live, external_id=str(order["id"]))
     assert stored.status == NEW and stored.channel_took_stock and not stored.unmatched
@@ -97,7 +90,7 @@ def test_forged_malformed_and_replayed_deliveries_are_refused_and_logged_without
                                                                                             live_server, caplog):
     listing = next(li for li in _linked(shop_live) if (_shop_quantity(shop, li) or 0) >= 3)
     order = shop.world.purchase([{"sku": listing.sku, "quantity": 1}])
-    _wait(lambda: Order.objects.filter(external_id=str(order["id"])).exists(), what="the order")
+    wait_until(lambda: Order.objects.filter(external_id=str(order["id"])).exists(), what="the order")
     shop.world.wait_for_deliveries(5)
     url = f"{live_server.url}/hooks/woocommerce/{shop_live.pk}/"
     hook = Webhook.objects.get(account=shop_live, topic="order.created")
@@ -165,7 +158,7 @@ def test_a_webhook_the_shop_switched_off_is_switched_back_on_with_an_alert(shop_
     woo = woo_connector(shop_live)
     assert {w["status"] for w in woo.webhooks()} == {"active"}
     order = shop.world.purchase([{"sku": listing.sku, "quantity": 1}])
-    _wait(lambda: Order.objects.filter(external_id=str(order["id"])).exists(), what="a delivery after re-enabling")
+    wait_until(lambda: Order.objects.filter(external_id=str(order["id"])).exists(), what="a delivery after re-enabling")
 
 
 def test_status_and_tracking_go_back_to_the_shop(shop_live, shop):
@@ -173,7 +166,7 @@ def test_status_and_tracking_go_back_to_the_shop(shop_live, shop):
 
     listing = next(li for li in _linked(shop_live) if (_shop_quantity(shop, li) or 0) >= 3)
     order = shop.world.purchase([{"sku": listing.sku, "quantity": 1}])
-    _wait(lambda: Order.objects.filter(external_id=str(order["id"])).exists(), what="the order")
+    wait_until(lambda: Order.objects.filter(external_id=str(order["id"])).exists(), what="the order")
     stored = Order.objects.get(external_id=str(order["id"]))
     actions.add_shipment(stored, "INPOST", "620111222333444555666777")
     actions.change_status(stored, "ready_for_shipment")
