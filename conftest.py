@@ -77,3 +77,33 @@ def shared_budget_connections_closed(django_db_setup):
     if ratebudget._budget is not None:
         ratebudget._budget.close()
         ratebudget._budget = None
+
+
+class AlertInbox:
+    """What a seller's alert endpoint received: a recipient of every severity whose address is a real HTTP
+    receiver on loopback (Apprise's json:// transport)."""
+
+    def __init__(self, receiver):
+        self.receiver = receiver
+
+    def messages(self, now=None) -> list[dict]:
+        """Send what is due (as the worker does every minute), then everything received so far."""
+        from magazynier.notifications.delivery import deliver_due
+
+        deliver_due(now)
+        return [body for _path, body in self.receiver.posts]
+
+    def about(self, text: str, now=None) -> list[dict]:
+        """The messages whose title mentions `text`."""
+        return [m for m in self.messages(now) if text in m["title"]]
+
+
+@pytest.fixture
+def alert_inbox(db):
+    from magazynier.notifications.models import Recipient
+    from magazynier.notifications.tests.receivers import HttpReceiver
+
+    receiver = HttpReceiver()
+    Recipient.objects.create(name="Sprzedawca", urls=receiver.url("/sprzedawca"), min_severity="info")
+    yield AlertInbox(receiver)
+    receiver.stop()

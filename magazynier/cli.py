@@ -84,6 +84,9 @@ def cmd_web(args) -> int:
         _migrate()
     import uvicorn
 
+    from magazynier.notifications.watchdog import watch_in_background
+
+    watch_in_background()  # the worker cannot report its own death: the panel does
     uvicorn.run("magazynier.asgi:application", host=args.host, port=args.port, log_level="info",
                 proxy_headers=False)
     return 0

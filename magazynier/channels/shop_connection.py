@@ -187,6 +187,8 @@ def _alert(account: ChannelAccount, report: WebhookReport) -> None:
                               "(e.g. while Magazynier was unreachable), or it was deleted. Magazynier switched "
                               "it back on; orders from the gap were read by polling. If this repeats, check that "
                               "the shop can reach %(url)s.") % {"url": delivery_url(account)})
+    else:  # a check later, every webhook still active: the seller hears that it held
+        resolve_alert(disabled_alert_key(account))
 
 
 def import_products(account: ChannelAccount, connector: WooConnector, *, warehouse=None, dry_run: bool = False,

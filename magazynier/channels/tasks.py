@@ -12,7 +12,8 @@ from dataclasses import asdict
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from magazynier.channels.categories import suggest_mappings
 from magazynier.channels.connections import allegro_connector, connector_for, writers_active, writers_killed
@@ -134,3 +135,11 @@ def link_offers_task(account_id: int) -> None:
 @db_task(retries=0)
 def offer_run_task(run_id: int) -> None:
     execute_offer_run(run_id)
+
+
+@db_periodic_task(crontab(minute="17"))
+def renew_authorisations() -> None:
+    """Every hour: renew Allegro authorisations that would lapse within a week (channels/renewal.py)."""
+    from magazynier.channels.renewal import renew_expiring
+
+    renew_expiring()

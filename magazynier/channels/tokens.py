@@ -54,13 +54,22 @@ class StoredTokens:
     def refresh_after_rejection(self, rejected: str) -> str:
         return self._refresh(rejected=rejected)
 
-    def _refresh(self, rejected: str | None) -> str:
+    def renew_before(self, deadline: datetime) -> None:
+        """Refresh now unless the refresh token outlives `deadline` (an idle account's authorisation would
+        otherwise lapse). Raises AuthenticationError (the account is marked "needs reconnect") or another
+        ChannelError when the channel cannot be reached."""
+        self._refresh(rejected=None, renew_before=deadline)
+
+    def _refresh(self, rejected: str | None, renew_before: datetime | None = None) -> str:
         failure: AuthenticationError | None = None
         with transaction.atomic():
             credential = Credential.objects.select_for_update().get(account_id=self.account_id)
             account = ChannelAccount.objects.get(pk=self.account_id)
             self._check_account(account)
-            if _fresh(credential) and (rejected is None or credential.access_token != rejected):
+            if renew_before is not None:
+                if credential.refresh_expires_at and credential.refresh_expires_at >= renew_before:
+                    return credential.access_token  # another worker renewed it while we waited for the lock
+            elif _fresh(credential) and (rejected is None or credential.access_token != rejected):
                 return credential.access_token  # another worker refreshed while we waited for the lock
             try:
                 tokens = self.oauth.refresh(credential.refresh_token)

@@ -1,12 +1,12 @@
-"""Prometheus metrics (/metrics): a collector that reads the database at scrape time, plus the channel HTTP
-requests this process sent.
+"""Prometheus metrics (/metrics): a collector that reads the database at scrape time, including the channel
+HTTP requests every process sent.
 
 Everything lives on a private `CollectorRegistry` (`REGISTRY`), never the library's global one, so no
 process/platform collectors or import-time side effects leak in. `render()` gives the text exposition.
 
 Labels: `account` is the ChannelAccount id, `channel` its kind (allegro, woocommerce). Families:
 
-  magazynier_channel_requests_total{channel,status_class}  responses to requests *this process* sent (2xx,
+  magazynier_channel_requests_total{channel,status_class}  responses to requests any process sent (2xx,
                                                           4xx, …); counted by a core.http response hook
   magazynier_channel_rate_limited_total{channel}          of which 429s
   magazynier_worker_heartbeat_age_seconds                 since the worker's last tick (absent: never beat)
@@ -35,15 +35,16 @@ Labels: `account` is the ChannelAccount id, `channel` its kind (allegro, woocomm
   magazynier_orders_unmatched_open{account,channel}       open orders with lines matching no variant
   magazynier_alerts_open{severity}                        unresolved alerts (info, warning, critical)
 
-The request counters are process-local: the web process's /metrics shows what the web process sent
-(connecting accounts, panel actions), not what the Huey worker sent. Everything else comes from the database
-and is the same whichever process is scraped.
+Request counts are kept in memory by each process and added to `core.RequestTally` after every background
+task (at most every 2 s) and before every scrape, so the web process's /metrics includes what the worker
+sent. Everything comes from the database and is the same whichever process is scraped.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -58,18 +59,19 @@ LATENCY_WINDOW = timedelta(hours=1)
 HOOKED_CHANNELS = ("allegro", "woocommerce")
 ACCOUNT_LABELS = ["account", "channel"]
 
-# ---------------------------------------------------------------- channel requests (this process)
-_requests: Counter = Counter()  # (channel, status_class) -> count
-_throttled: Counter = Counter()  # channel -> count of 429s
+# ---------------------------------------------------------------- channel requests (every process)
+_unflushed: Counter = Counter()  # (channel, "2xx"… or "429") -> responses not yet added to RequestTally
 _requests_lock = threading.Lock()
 _installed: set[str] = set()
+_last_flush = 0.0
+FLUSH_EVERY = 2.0  # seconds: after a background task, counts are added at most this often
 
 
 def record_response(channel: str, status_code: int) -> None:
     with _requests_lock:
-        _requests[(channel, f"{status_code // 100}xx")] += 1
+        _unflushed[(channel, f"{status_code // 100}xx")] += 1
         if status_code == 429:
-            _throttled[channel] += 1
+            _unflushed[(channel, "429")] += 1
 
 
 def _hook_for(channel: str):
@@ -93,13 +95,52 @@ def install_response_hooks() -> None:
             _installed.add(channel)
 
 
-def request_counts() -> tuple[dict[tuple[str, str], int], dict[str, int]]:
-    """(responses by (channel, status class), 429s by channel) counted in this process so far."""
+def flush_request_counts(*, force: bool = True) -> None:
+    """Add this process's counts to the database (outside any transaction: after a task, before a scrape).
+    When the database refuses, the counts stay in memory for the next flush."""
+    global _last_flush
+    from django.db import DatabaseError, IntegrityError, transaction
+    from django.db.models import F
+
+    from magazynier.core.models import RequestTally
+
     with _requests_lock:
-        return dict(_requests), dict(_throttled)
+        if not _unflushed or (not force and time.monotonic() - _last_flush < FLUSH_EVERY):
+            return
+        pending = dict(_unflushed)
+        _unflushed.clear()
+        _last_flush = time.monotonic()
+    try:
+        with transaction.atomic():
+            for (channel, status), n in pending.items():
+                row = RequestTally.objects.filter(channel=channel, status=status)
+                if not row.update(count=F("count") + n):
+                    try:
+                        with transaction.atomic():
+                            RequestTally.objects.create(channel=channel, status=status, count=n)
+                    except IntegrityError:  # another process created it first
+                        row.update(count=F("count") + n)
+    except DatabaseError:
+        logger.warning("channel request counts could not be saved; kept for the next try", exc_info=True)
+        with _requests_lock:
+            _unflushed.update(pending)
 
 
-# ---------------------------------------------------------------- shared rate budget (Allegro)
+def request_counts() -> tuple[dict[tuple[str, str], int], dict[str, int]]:
+    """(responses by (channel, status class), 429s by channel), summed over every process."""
+    from magazynier.core.models import RequestTally
+
+    flush_request_counts()
+    counts: dict[tuple[str, str], int] = {}
+    throttled: dict[str, int] = {}
+    for channel, status, n in RequestTally.objects.values_list("channel", "status", "count"):
+        if status == "429":
+            throttled[channel] = n
+        else:
+            counts[(channel, status)] = n
+    return counts, throttled
+
+
 def allegro_offer_budget(account) -> tuple[int, int] | None:
     """Offer changes spent from the seller's shared budget in the last minute and hour, or None when the
     budget store cannot be read (it is optional for monitoring)."""
@@ -158,7 +199,7 @@ class MagazynierCollector:
 
         now = timezone.now()
 
-        # channel requests of this process
+        # channel requests of every process
         counts, throttled = request_counts()
         requests = CounterMetricFamily("magazynier_channel_requests",
                                        "Channel API responses received by this process, by status class",

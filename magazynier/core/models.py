@@ -41,3 +41,18 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S} UTC"
+
+
+class RequestTally(models.Model):
+    """Responses to channel requests, summed over every process (core/metrics.py): each process counts in
+    memory and adds its counts here after each background task and before each /metrics scrape."""
+
+    channel = models.CharField(max_length=30)
+    status = models.CharField(max_length=5)  # a class ("2xx", "5xx"…) or "429"
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "status"], name="request_tally_once")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.status}: {self.count}"

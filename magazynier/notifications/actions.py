@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from magazynier.notifications.models import Alert
 
@@ -18,14 +18,14 @@ def raise_alert(key: str, *, kind: str, title: str, message: str, severity: str 
         if open_alert:
             Alert.objects.filter(pk=open_alert.pk).update(
                 occurrences=F("occurrences") + 1, last_seen_at=timezone.now(), title=title, message=message,
-                severity=severity,
+                severity=severity, language=translation.get_language() or "",
             )
             open_alert.refresh_from_db()
             return open_alert
         try:
             with transaction.atomic():
                 alert = Alert.objects.create(key=key, kind=kind, title=title, message=message, severity=severity,
-                                             account=account)
+                                             account=account, language=translation.get_language() or "")
             transaction.on_commit(_deliver, robust=True)
             return alert
         except IntegrityError:

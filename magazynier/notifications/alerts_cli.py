@@ -87,9 +87,20 @@ def cmd_test(args) -> int:
     return 1 if failed else 0
 
 
+def cmd_check(args) -> int:
+    """The worker's watchdog once (e.g. from cron when no panel runs on this machine): exit 1 when missing."""
+    from magazynier.notifications.watchdog import check_worker
+
+    if check_worker():
+        console.print("[green]✓[/green] Proces w tle działa.")
+        return 0
+    console.print("[red]✗[/red] Proces w tle nie działa: alert wysłany do odbiorców. Uruchom `magazynier worker`.")
+    return 1
+
+
 def run(args) -> int:
     handlers = {"list": cmd_list, "recipients": cmd_recipients, "add": cmd_add, "remove": cmd_remove,
-                "test": cmd_test}
+                "test": cmd_test, "check": cmd_check}
     return run_command(handlers, args.alerts_command, args)
 
 
@@ -111,3 +122,5 @@ def add_parser(sub, add) -> None:
     r = asub.add_parser("remove", help="remove a recipient by its number")
     r.add_argument("id", type=int)
     asub.add_parser("test", help="send a test message to every recipient now")
+    asub.add_parser("check", help="is the background worker alive? If not, alert now (for cron where no panel "
+                                  "runs; `magazynier web` checks every 30 s by itself)")

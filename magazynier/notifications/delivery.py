@@ -58,7 +58,7 @@ def _redact(text: str, url: str) -> str:
 
 def _text(delivery: Delivery) -> tuple[str, str, str]:
     alert = delivery.alert
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override((alert.language if alert else "") or settings.LANGUAGE_CODE):
         if delivery.kind == Delivery.TEST:
             return (_("Magazynier: test message"),
                     _("If you can read this, Magazynier's alerts reach you here (%(name)s).") % {

@@ -26,6 +26,7 @@ class Alert(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     message = models.TextField(_("message"))  # what happened, what it affects, what to do — no personal data
+    language = models.CharField(max_length=10, blank=True)  # the title's and message's; the envelope follows it
     occurrences = models.PositiveIntegerField(_("occurrences"), default=1)
     created_at = models.DateTimeField(_("raised"), auto_now_add=True)
     last_seen_at = models.DateTimeField(_("last seen"), auto_now=True)

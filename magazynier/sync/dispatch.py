@@ -167,6 +167,8 @@ def _finish(command: Command, report: CommandReport, message_if_missing: str, re
                 listing.last_error = message[:2000]
                 entry.failures += 1
                 entry.last_error = message[:2000]
+                # the change still waits, since when it first did (stuck-sync alerts, latency)
+                entry.changed_since = min(t for t in (entry.changed_since, item.changed_since, now) if t is not None)
                 entry.next_attempt_at = now + backoff(entry.failures)
                 failed_entries.append(item.listing_id)
                 result.failed += 1
@@ -175,7 +177,8 @@ def _finish(command: Command, report: CommandReport, message_if_missing: str, re
         Listing.objects.bulk_update(listings, ["confirmed_quantity", "confirmed_price", "offer_status",
                                                "paused_by_sync", "last_error", "updated_at"], batch_size=1000)
         existing = [e for e in entries.values() if e.pk]
-        OutboxEntry.objects.bulk_update(existing, ["failures", "last_error", "next_attempt_at"], batch_size=1000)
+        OutboxEntry.objects.bulk_update(existing, ["failures", "last_error", "next_attempt_at", "changed_since"],
+                                        batch_size=1000)
         OutboxEntry.objects.bulk_create([e for e in entries.values() if not e.pk], ignore_conflicts=True)
 
 

@@ -47,6 +47,7 @@ WEBHOOK_CHECK_EVERY = timedelta(minutes=float(os.environ.get("MAGAZYNIER_WEBHOOK
 SWEEP_EVERY = timedelta(minutes=float(os.environ.get("MAGAZYNIER_ORDER_SWEEP_MINUTES", "10")))
 SWEEP_OVERLAP = timedelta(minutes=5)  # clock differences between us and the channel
 JOURNAL_RETENTION = timedelta(days=60)  # Allegro keeps order events this long
+GAP_SETTLED = timedelta(minutes=30)  # a gap's alert is resolved after this long of reading again
 FEED_LEASE = timedelta(seconds=60)
 BATCHES_PER_RUN = 20
 FETCH_ONE_BY_ONE = 5  # more orders than this in a batch are read with list requests (100 per request)
@@ -251,6 +252,9 @@ def run_feed(account_id: int, factory=None) -> FeedResult | None:
         now = timezone.now()
         OrderFeed.objects.filter(**row).update(last_poll_at=now, last_success_at=now, failures=0, last_error="")
         resolve_alert(failing_alert_key(account_id))
+        if Alert.objects.filter(key=gap_alert_key(account_id), resolved_at__isnull=True,
+                                created_at__lt=now - GAP_SETTLED).exists():
+            resolve_alert(gap_alert_key(account_id))  # read again for a while: the seller is told it is over
     finally:
         leases.release(OrderFeed, row)
     return result

@@ -7,6 +7,7 @@ whose reconciliation sweep is due (the sweep runs inside the account's cycle, un
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,6 +19,8 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from magazynier.channels.connections import writers_active
 from magazynier.channels.models import ChannelAccount
 from magazynier.sync.models import OrderFeed, SyncState
+
+log = logging.getLogger(__name__)
 
 QUEUED_FOR = timedelta(seconds=30)  # a queued wake not started after this long is taken for lost
 
@@ -78,12 +81,18 @@ def wake_accounts(account_ids) -> None:
 
 @db_periodic_task(crontab(minute="*"))
 def tick() -> None:
-    """Every minute: accounts with due work get a cycle; sweeps that are due run."""
+    """Every minute: the heartbeat and the stuck-sync check; accounts with due work get a cycle; sweeps that are
+    due run."""
     from magazynier.core.monitoring import beat
     from magazynier.sync.outbox import has_due_work
     from magazynier.sync.reconcile import sweep_due
+    from magazynier.sync.stuck import check_stuck
 
     beat()  # the worker is alive (core/monitoring.py: /healthz, the health page)
+    try:
+        check_stuck()
+    except Exception:  # the tick's real work must go on; the log says what broke
+        log.exception("the stuck-sync check failed")
 
     lost = timezone.now() - timedelta(seconds=30)
     for account in ChannelAccount.objects.filter(status=ChannelAccount.CONNECTED):

@@ -117,7 +117,8 @@ def test_a_401_refreshes_once_and_retries(db, emulator):
     assert Credential.objects.get(pk=credential.pk).access_token != "not-a-valid-token"
 
 
-def test_dead_refresh_token_marks_the_account_for_reconnection_and_raises_an_alert(db, emulator, caplog):
+def test_dead_refresh_token_marks_the_account_for_reconnection_and_raises_an_alert(db, emulator, caplog,
+                                                                                   alert_inbox):
     account = connect(emulator)
     Credential.objects.filter(account=account).update(refresh_token="revoked-refresh-token-xyz")
     _expire_access_token(account)
@@ -129,12 +130,18 @@ def test_dead_refresh_token_marks_the_account_for_reconnection_and_raises_an_ale
     alert = Alert.objects.get(kind="account_needs_reconnect", account=account, resolved_at__isnull=True)
     assert account.name in alert.title
     assert "revoked-refresh-token-xyz" not in str(error.value) + caplog.text + alert.message
+    [message] = alert_inbox.messages()  # in the installation's language, Polish
+    assert message["title"] == "[krytyczny] Konto Allegro Sklep Demo trzeba połączyć ponownie — Sklep Demo"
+    assert "Stany, ceny i zamówienia tego konta nie są synchronizowane" in message["message"]
+    assert "Połącz ponownie" in message["message"] and "revoked-refresh-token-xyz" not in str(message)
     with pytest.raises(AuthenticationError):  # no further calls while it waits for the seller
         allegro_connector(account).check_connection()
     connect(emulator)  # the seller reconnects: account usable again, alert resolved
     account.refresh_from_db()
     assert account.status == ChannelAccount.CONNECTED
     assert Alert.objects.get(pk=alert.pk).resolved_at is not None
+    assert alert_inbox.messages()[-1]["title"] == "Rozwiązane: Konto Allegro Sklep Demo trzeba połączyć ponownie — " \
+                                                  "Sklep Demo"
 
 
 @pytest.mark.django_db(transaction=True)

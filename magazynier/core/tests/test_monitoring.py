@@ -237,3 +237,34 @@ def test_requests_to_the_channel_are_counted_by_status_class(live_server, monkey
     finally:
         emulator.world.set_fault_profile("none")
     assert counts() == (ok_before + 1, client_errors_before + 1, throttled_before + 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_the_worker_sent_are_in_the_web_process_scrape(live_server, monkeypatch, emulator,  # noqa: F811
+                                                                 allegro_account, tmp_path):  # noqa: F811
+    """Another process (as the worker) runs a background task that talks to the channel; the web process's
+    /metrics counts those responses too."""
+    import os
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    monkeypatch.setenv("MAGAZYNIER_METRICS_TOKEN", TOKEN)
+    name = "magazynier_channel_requests"
+
+    def ok_count() -> float:
+        return _value(_scrape(live_server), name, f"{name}_total", channel="allegro", status_class="2xx") or 0
+
+    before = ok_count()
+    db = connection.settings_dict
+    url = (f"sqlite:///{db['NAME']}" if connection.vendor == "sqlite" else
+           f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}")
+    env = {**os.environ, "DATABASE_URL": url, "MAGAZYNIER_QUEUE": "immediate",
+           "DJANGO_SETTINGS_MODULE": "magazynier.settings"}
+    worker = ("import django; django.setup()\n"
+              "from magazynier.channels.tasks import link_offers_task\n"
+              f"link_offers_task({allegro_account.pk})\n")
+    done = subprocess.run([sys.executable, "-c", worker], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert ok_count() == before + 1, "the other process's GET of the seller's offers is counted"

@@ -72,7 +72,7 @@ def _emulator_state(emulator, listings):
 
 
 def test_a_faulty_import_zeroing_every_stock_is_held_and_approving_the_fixed_remainder_sends_it(
-        live_account, emulator, tmp_path):
+        live_account, emulator, tmp_path, alert_inbox):
     from magazynier.notifications.models import Alert
     from magazynier.sync.actions import decide
     from magazynier.sync.models import HeldPlan
@@ -92,6 +92,11 @@ def test_a_faulty_import_zeroing_every_stock_is_held_and_approving_the_fixed_rem
     assert emulator.world.counters()["sellers"] == changes_before
     alert = Alert.objects.get(key=f"sync-held:{live_account.pk}", resolved_at__isnull=True)
     assert alert.severity == Alert.CRITICAL
+    [message] = alert_inbox.messages()
+    assert message["title"] == f"[critical] Changes to {live_account.name} are held for your decision — " \
+                               f"{live_account.name}" and message["type"] == "failure"
+    assert "Nothing was sent. Approve or reject the plan" in message["message"]
+    assert "20 of 20 offers for sale would drop to 0" in message["message"], "why it was held"
 
     # The seller re-imports the right file: two products really sold out, one got a delivery.
     fixed = {li.sku: 10 for li in listings}
@@ -108,6 +113,8 @@ def test_a_faulty_import_zeroing_every_stock_is_held_and_approving_the_fixed_rem
     assert {k: v for k, v in after.items() if k not in (sold_out.offer_id, delivered.offer_id)} == {
         k: v for k, v in before.items() if k not in (sold_out.offer_id, delivered.offer_id)}
     assert not Alert.objects.filter(key=f"sync-held:{live_account.pk}", resolved_at__isnull=True).exists()
+    assert [m["title"] for m in alert_inbox.messages()][1:] == [
+        f"Resolved: Changes to {live_account.name} are held for your decision — {live_account.name}"]
 
 
 def test_a_rejected_plan_sends_nothing_until_the_data_changes(live_account, emulator):

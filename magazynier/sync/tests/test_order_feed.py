@@ -140,7 +140,7 @@ def test_a_cancellation_in_the_allegro_panel_has_no_event_and_is_found_by_the_sw
     assert _stock(listing) == before
 
 
-def test_an_unknown_sku_keeps_the_order_flags_it_and_alerts(started, emulator):
+def test_an_unknown_sku_keeps_the_order_flags_it_and_alerts(started, emulator, alert_inbox):
     listing = _listing(started)
     Listing.objects.filter(pk=listing.pk).delete()
     variant = listing.variant
@@ -153,12 +153,17 @@ def test_an_unknown_sku_keeps_the_order_flags_it_and_alerts(started, emulator):
     assert order.unmatched and order.lines.get().variant_id is None
     alert = Alert.objects.get(key=actions.unmatched_alert_key(order), resolved_at__isnull=True)
     assert listing.sku in alert.message
+    [message] = alert_inbox.messages()
+    assert message["title"] == f"[warning] Order {order.number} has lines Magazynier does not know — {started.name}"
+    assert f"No product in the catalog matches {listing.sku}" in message["message"]
+    assert "Assign a product to each line on the order's page" in message["message"]
     before = _stock(listing)
     actions.match_line(order.lines.get(), variant)
     order.refresh_from_db()
     assert not order.unmatched and order.stock_state == Order.STOCK_RESERVED
     assert _stock(listing) == (before[0], before[1] + 1)
     assert not Alert.objects.filter(key=actions.unmatched_alert_key(order), resolved_at__isnull=True).exists()
+    assert alert_inbox.messages()[-1]["title"].startswith(f"Resolved: Order {order.number} has lines")
 
 
 def test_a_past_window_is_imported_on_request(started, emulator):
@@ -233,7 +238,7 @@ def test_a_lost_answer_to_a_tracking_number_does_not_add_it_twice(started, emula
     assert Shipment.objects.get().state == Shipment.SENT
 
 
-def test_two_last_unit_sales_on_two_accounts_keep_both_orders_and_flag_the_later(started, emulator):
+def test_two_last_unit_sales_on_two_accounts_keep_both_orders_and_flag_the_later(started, emulator, alert_inbox):
     from magazynier.channels.actions import set_writers
     from magazynier.channels.offers import apply_plan, make_plan
     from magazynier.channels.scope import Scope
@@ -258,6 +263,10 @@ def test_two_last_unit_sales_on_two_accounts_keep_both_orders_and_flag_the_later
     assert not first.oversold and later.oversold
     assert Alert.objects.get(key=actions.oversold_alert_key(later), resolved_at__isnull=True).severity == "critical"
     assert _stock(listing) == (1, 2)
+    [message] = alert_inbox.about("oversold")
+    assert message["title"] == f"[critical] Order {later.number} from Drugie konto is oversold — Drugie konto"
+    assert f"Stock was short for: {listing.sku} (1)" in message["message"]
+    assert "restock, split the shipment, or cancel the order" in message["message"]
     settle(started)
     settle(second)
     assert remote(emulator, listing).status == "ENDED" and remote(emulator, other).status == "ENDED"

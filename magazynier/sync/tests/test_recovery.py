@@ -16,6 +16,7 @@ import random
 import subprocess
 import time
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -29,6 +30,7 @@ from magazynier.sync import outbox
 from magazynier.sync.actions import retry_quarantined
 from magazynier.sync.dispatch import drive, outage_alert_key, quarantine_alert_key
 from magazynier.sync.models import Command, CommandItem, OutboxEntry, SyncState
+from magazynier.sync.stuck import check_stuck
 from magazynier.sync.tests import recovery_world as rw
 from magazynier.sync.tests.helpers import remote
 
@@ -153,7 +155,7 @@ def _give_back(emulator, owners: dict[str, str]) -> None:
             emulator.world.offers.offers[offer_id].seller_id = owner
 
 
-def test_an_offer_that_keeps_failing_while_others_succeed_is_quarantined(live_account, emulator):
+def test_an_offer_that_keeps_failing_while_others_succeed_is_quarantined(live_account, emulator, alert_inbox):
     connector = allegro_connector(live_account, max_wait=2.0)
     rw.drive_until_idle(live_account, connector, timeout=30)
     rounds = rw.Rounds(live_account)
@@ -175,6 +177,11 @@ def test_an_offer_that_keeps_failing_while_others_succeed_is_quarantined(live_ac
     alert = _open_alert(key)
     assert alert.severity == Alert.WARNING and alert.account_id == live_account.pk
     assert not _open_alert(outage_alert_key(live_account.pk)), "one bad offer is not an outage"
+    [message] = alert_inbox.messages()
+    assert message["title"] == f"[warning] Some offers on {live_account.name} are not being updated — " \
+                               f"{live_account.name}" and message["type"] == "warning"
+    assert message["message"].startswith("1 offers failed 3 times in a row while other changes went through")
+    assert "fix them and retry" in message["message"]
 
     # set aside: the next changes go out without it
     before = _known_commands(emulator)
@@ -191,9 +198,11 @@ def test_an_offer_that_keeps_failing_while_others_succeed_is_quarantined(live_ac
     bad.refresh_from_db()
     assert bad.confirmed_quantity == rounds.want_quantity[bad.pk] == remote(emulator, bad).available
     assert not _open_alert(key) and not OutboxEntry.objects.exists()
+    assert alert_inbox.messages()[-1]["title"].startswith("Resolved: Some offers on")
 
 
-def test_when_every_change_fails_nothing_is_quarantined_and_an_outage_is_raised(live_account, emulator):
+def test_when_every_change_fails_nothing_is_quarantined_and_an_outage_is_raised(live_account, emulator,
+                                                                               alert_inbox):
     connector = allegro_connector(live_account, max_wait=2.0)
     rw.drive_until_idle(live_account, connector, timeout=30)
     rounds = rw.Rounds(live_account)
@@ -210,6 +219,11 @@ def test_when_every_change_fails_nothing_is_quarantined_and_an_outage_is_raised(
     assert alert is not None and alert.severity == Alert.CRITICAL and alert.occurrences == 4
     assert not _open_alert(quarantine_alert_key(live_account.pk))
     assert SyncState.objects.get(account=live_account).outage_since is not None
+    [message] = alert_inbox.messages()  # once, not once per failed run
+    assert message["title"] == f"[critical] Changes to {live_account.name} are failing — {live_account.name}"
+    assert "The channel refused every change in the last run" in message["message"]
+    assert "Seen 4 times since" in message["message"]
+    assert check_stuck(timezone.now() + timedelta(hours=1)) == [], "the outage's alert says it already"
 
     # Allegro is back: the same changes go through and the outage is over
     _give_back(emulator, owners)
@@ -221,6 +235,8 @@ def test_when_every_change_fails_nothing_is_quarantined_and_an_outage_is_raised(
     assert not _open_alert(outage_alert_key(live_account.pk))
     assert SyncState.objects.get(account=live_account).outage_since is None
     assert not OutboxEntry.objects.exists()
+    assert [m["title"] for m in alert_inbox.messages()][1:] == [
+        f"Resolved: Changes to {live_account.name} are failing — {live_account.name}"]
 
 
 # ---------------------------------------------------------------- a failing full read

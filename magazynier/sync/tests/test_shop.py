@@ -13,6 +13,7 @@ from django.db.models import Sum
 
 from magazynier.channels.connections import woo_connector
 from magazynier.channels.models import Listing, Webhook
+from magazynier.channels.shop_connection import ensure_webhooks
 from magazynier.channels.types import NEW
 from magazynier.inventory.actions import set_stock
 from magazynier.inventory.models import MovementReason, StockLevel, Warehouse
@@ -135,7 +136,7 @@ def test_lost_deliveries_are_caught_by_polling(shop_live, shop):
     assert _reserved(listing) == 1
 
 
-def test_a_webhook_the_shop_switched_off_is_switched_back_on_with_an_alert(shop_live, shop):
+def test_a_webhook_the_shop_switched_off_is_switched_back_on_with_an_alert(shop_live, shop, alert_inbox):
     hooks = list(Webhook.objects.filter(account=shop_live))
     secrets = {h.pk: h.secret for h in hooks}
     for h in hooks:  # Magazynier "forgets" its secrets: every delivery is refused, as when it was unreachable
@@ -159,6 +160,12 @@ def test_a_webhook_the_shop_switched_off_is_switched_back_on_with_an_alert(shop_
     assert {w["status"] for w in woo.webhooks()} == {"active"}
     order = shop.world.purchase([{"sku": listing.sku, "quantity": 1}])
     wait_until(lambda: Order.objects.filter(external_id=str(order["id"])).exists(), what="a delivery after re-enabling")
+    [message] = alert_inbox.messages()
+    assert message["title"] == "[warning] Shop Sklep WWW had switched off Magazynier's order notifications — Sklep WWW"
+    assert "Magazynier switched it back on; orders from the gap were read by polling" in message["message"]
+    assert "/hooks/woocommerce/" in message["message"], "it says which address the shop must reach"
+    ensure_webhooks(shop_live, woo)  # the next check finds them still on
+    assert alert_inbox.messages()[-1]["title"].startswith("Resolved: Shop Sklep WWW had switched off")
 
 
 def test_status_and_tracking_go_back_to_the_shop(shop_live, shop):
