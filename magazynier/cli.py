@@ -163,6 +163,8 @@ def cmd_emulator(args) -> int:
     magazynier)."""
     if args.service == "woocommerce":
         from emulators.woocommerce.server import main as emulator_main
+    elif args.service == "sms":
+        from emulators.sms.server import main as emulator_main
     else:
         from emulators.allegro.server import main as emulator_main
 
@@ -317,8 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("emulator", cmd_emulator, "Run a built-in emulator of an external service (for demos and tests). "
                                        "Options go to the emulator: magazynier emulator allegro --help, "
-                                       "magazynier emulator woocommerce --help")
-    sp.add_argument("service", choices=["allegro", "woocommerce"])
+                                       "magazynier emulator woocommerce --help, magazynier emulator sms --help")
+    sp.add_argument("service", choices=["allegro", "woocommerce", "sms"])
     sp.add_argument("emulator_args", nargs=argparse.REMAINDER, metavar="...",
                     help="e.g. --port 8765 --seed 1 --fault-profile flaky")
     return p

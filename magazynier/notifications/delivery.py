@@ -9,6 +9,7 @@ after that with the error kept. `deliver_due` runs after every new or resolved a
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 
 import apprise
@@ -40,7 +41,7 @@ def send(urls: list[str], title: str, body: str, notify_type: str) -> tuple[str,
         if not sender.add(url):
             error = _("The address %(scheme)s://… is not one Apprise understands.") % {"scheme": scheme(url)}
             continue
-        with apprise.LogCapture(level=logging.WARNING) as captured:
+        with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
             ok = bool(sender.notify(title=title, body=body, notify_type=notify_type))
         if ok:
             return scheme(url), ""
@@ -51,9 +52,13 @@ def send(urls: list[str], title: str, body: str, notify_type: str) -> tuple[str,
     return "", error
 
 
+PHONE_LIKE = re.compile(r"\+?\d[\d \-]{5,}\d")
+
+
 def _redact(text: str, url: str) -> str:
-    """Apprise's own messages may quote the address; the address holds secrets."""
-    return text.replace(url, scheme(url) + "://…") if url else text
+    """Apprise's own messages may quote the address (it holds secrets) or a phone number (personal data)."""
+    text = text.replace(url, scheme(url) + "://…") if url else text
+    return PHONE_LIKE.sub("…", text)
 
 
 def _text(delivery: Delivery) -> tuple[str, str, str]:
@@ -123,7 +128,7 @@ def _attempt(delivery: Delivery, now: datetime) -> bool:
         return True
     log.warning("alert delivery %s to recipient %s failed (attempt %s): %s", delivery.pk, delivery.recipient_id,
                 attempts, error)
-    given_up = attempts > len(RETRY_AFTER)
+    given_up = attempts > len(RETRY_AFTER) or delivery.kind == Delivery.TEST  # a test answers now, once
     Delivery.objects.filter(pk=delivery.pk).update(
         attempts=attempts, last_error=error[:2000], state=Delivery.FAILED if given_up else Delivery.PENDING,
         next_attempt_at=now + timedelta(seconds=RETRY_AFTER[min(attempts, len(RETRY_AFTER)) - 1]))

@@ -14,6 +14,7 @@ SECTIONS = [
     ("panel:channels", _("Sales channels"), "channels.view_channelaccount"),
     ("panel:sync", _("Synchronisation"), "sync.view_heldplan"),
     ("panel:health", _("Health"), "sync.view_heldplan"),
+    ("panel:alerts", _("Notifications"), "notifications.view_recipient"),
 ]
 
 

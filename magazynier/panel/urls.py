@@ -1,6 +1,6 @@
 from django.urls import path
 
-from magazynier.panel import views, views_channels, views_health, views_orders, views_sync
+from magazynier.panel import views, views_alerts, views_channels, views_health, views_orders, views_sync
 
 app_name = "panel"
 
@@ -52,4 +52,11 @@ urlpatterns = [
     path("sync/<int:pk>/retry/", views_sync.retry, name="sync_retry"),
     # is everything working: the worker, connections, order reads, sending, budgets, latency
     path("zdrowie/", views_health.health, name="health"),
+    # alerts and who hears about them (recipients: Apprise addresses), test messages, the last deliveries
+    path("powiadomienia/", views_alerts.alerts, name="alerts"),
+    path("powiadomienia/test/", views_alerts.test, name="alerts_test_all"),
+    path("powiadomienia/odbiorcy/<int:pk>/", views_alerts.edit, name="alerts_edit"),
+    path("powiadomienia/odbiorcy/<int:pk>/aktywny/", views_alerts.set_active, name="alerts_active"),
+    path("powiadomienia/odbiorcy/<int:pk>/usun/", views_alerts.delete, name="alerts_delete"),
+    path("powiadomienia/odbiorcy/<int:pk>/test/", views_alerts.test, name="alerts_test"),
 ]
