@@ -127,3 +127,20 @@ def test_the_cli_sends_a_test_message_to_every_recipient(mailbox, hook, capsys):
     assert "mailto://…" in out and "json://…" in out
     assert "127.0.0.1" not in out and "sprzedawca@example.pl" not in out, "addresses hold secrets: never shown"
     assert main(["alerts", "add", "Zły", "nie-ma-takiego://x"]) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ntfy_and_a_self_hosted_chat_hook_get_the_alert(hook):
+    """ntfy (a self-hosted server) and a generic JSON webhook (the shape Slack-style bridges accept): both
+    reach a real HTTP endpoint with the title and the message."""
+    Recipient.objects.create(name="Telefon (ntfy)", urls=f"ntfy://127.0.0.1:{hook.port}/magazynier-alerty")
+    Recipient.objects.create(name="Czat zespołu", urls=hook.url("/czat"))
+    raise_alert("sync-held:7", kind="sync-held", severity=Alert.CRITICAL, title="Zmiany czekają na decyzję",
+                message="42 z 50 ofert spadłoby do 0. Nic nie wysłano.")
+    by_path = {path: body for path, body in hook.posts}
+    assert set(by_path) == {"/", "/czat"}, by_path
+    ntfy = by_path["/"]
+    assert ntfy["topic"] == "magazynier-alerty" and ntfy["title"] == "[krytyczny] Zmiany czekają na decyzję"
+    assert ntfy["message"] == "42 z 50 ofert spadłoby do 0. Nic nie wysłano."
+    assert by_path["/czat"]["title"] == "[krytyczny] Zmiany czekają na decyzję"
+    assert set(Delivery.objects.values_list("via", flat=True)) == {"ntfy", "json"}
