@@ -99,11 +99,18 @@ class AlertInbox:
 
 
 @pytest.fixture
-def alert_inbox(db):
-    from magazynier.notifications.models import Recipient
+def hook():
+    """A real HTTP endpoint on loopback that records what is posted to it (Apprise's json:// and the like)."""
     from magazynier.notifications.tests.receivers import HttpReceiver
 
     receiver = HttpReceiver()
-    Recipient.objects.create(name="Sprzedawca", urls=receiver.url("/sprzedawca"), min_severity="info")
-    yield AlertInbox(receiver)
+    yield receiver
     receiver.stop()
+
+
+@pytest.fixture
+def alert_inbox(db, hook):
+    from magazynier.notifications.models import Recipient
+
+    Recipient.objects.create(name="Sprzedawca", urls=hook.url("/sprzedawca"), min_severity="info")
+    return AlertInbox(hook)

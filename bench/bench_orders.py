@@ -231,16 +231,17 @@ def seed(bench: Bench, count: int, rng: random.Random) -> Shop:
     return shop
 
 
-def command_floor(shop: Shop, repeats: int = 5) -> list[float]:
-    """One quantity command PUT by hand on one spare offer and its report polled every 10 ms."""
+def command_floor(account, spare: list[str], repeats: int = 5) -> list[float]:
+    """One quantity command PUT by hand on one of the account's spare offers and its report polled every 10 ms:
+    the floor under any sale → Allegro latency (also bench_woo_to_allegro's)."""
     from magazynier.channels.connections import allegro_connector
 
-    connector = allegro_connector(shop.accounts[SECOND], max_wait=65)
+    connector = allegro_connector(account, max_wait=65)
     seconds = []
     for n in range(repeats):
         started = time.perf_counter()
         command_id = str(uuid.uuid4())
-        connector.push_quantity(command_id, [shop.spare[n % len(shop.spare)]], 20 + n)
+        connector.push_quantity(command_id, [spare[n % len(spare)]], 20 + n)
         while not connector.command_report("quantity", command_id).done:
             time.sleep(0.01)
         seconds.append(time.perf_counter() - started)
@@ -657,7 +658,7 @@ def run(args, sizes: Sizes, started: float) -> None:
         bench = Bench(emu, None, args.completion)  # only its connection and linking helpers are used
         t0 = time.monotonic()
         shop = seed(bench, sizes.variants, random.Random(7))
-        floor = command_floor(shop)
+        floor = command_floor(shop.accounts[SECOND], shop.spare)
         print(f"database: {connection.vendor}, queue: {os.environ['MAGAZYNIER_QUEUE']}; "
               f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {sizes}; order poll every {POLL_SECONDS:g} s, emulator "
               f"command completion {args.completion:g} s")

@@ -65,14 +65,13 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from bench_orders import Ticker, Traffic, three
+from bench_orders import Ticker, Traffic, command_floor, three
 from bench_sync import ROOT, Bench, Worker, pct, print_summary, run_in_data_dir, wait_idle
 
 ALLEGRO = "demo-seller"  # the Allegro emulator's default seller
@@ -317,22 +316,6 @@ def build_setup(bench: Bench, shop, sizes: Sizes) -> tuple[Setup, Web]:
         setup.spare = [world.offers.create(seller_id, offer_body(product.id, f"spare-{n}", 10), now)[0].id
                        for n in range(SPARE_OFFERS)]
     return setup, web
-
-
-def command_floor(setup: Setup, repeats: int = SPARE_OFFERS) -> list[float]:
-    """One quantity command PUT by hand on one spare Allegro offer and its report polled every 10 ms."""
-    from magazynier.channels.connections import allegro_connector
-
-    connector = allegro_connector(setup.allegro, max_wait=65)
-    seconds = []
-    for n in range(repeats):
-        started = time.perf_counter()
-        command_id = str(uuid.uuid4())
-        connector.push_quantity(command_id, [setup.spare[n % len(setup.spare)]], 20 + n)
-        while not connector.command_report("quantity", command_id).done:
-            time.sleep(0.01)
-        seconds.append(time.perf_counter() - started)
-    return seconds
 
 
 def start_feeds(setup: Setup, timeout: float = 60) -> None:
@@ -752,7 +735,7 @@ def run(args, sizes: Sizes, started: float) -> None:
         phases: list[Phase] = []
         worker = ticker = None
         try:
-            floor = command_floor(setup)
+            floor = command_floor(setup.allegro, setup.spare, SPARE_OFFERS)
             print(f"database: {connection.vendor}, queue: {os.environ['MAGAZYNIER_QUEUE']}; "
                   f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {sizes}; Allegro emulator command completion "
                   f"{args.completion:g} s; the shop's webhook delay {delay:g} s, its polling fallback every "

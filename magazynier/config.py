@@ -13,10 +13,12 @@ MAGAZYNIER_DEBUG        1 to enable Django debug pages (never in production)
 MAGAZYNIER_ALLOWED_HOSTS comma-separated host names the panel answers to (default: localhost,127.0.0.1)
 MAGAZYNIER_METRICS_TOKEN bearer token for /metrics (unset: /metrics answers 404)
 MAGAZYNIER_WORKER_STALE_SECONDS seconds without a worker heartbeat before /healthz says "missing" (default 180)
+MAGAZYNIER_STUCK_SYNC_MINUTES   minutes a change may wait for its channel before the stuck-sync alert (15)
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -87,6 +89,21 @@ def queue_config() -> QueueConfig:
 
 def flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def positive_number(name: str, default: float) -> float:
+    """A positive number from the environment; unset, not a number or not positive → `default` (logged)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if value > 0:
+        return value
+    logging.getLogger(__name__).warning("%s=%r is not a positive number; using %s", name, raw, default)
+    return default
 
 
 def make_huey(queue: QueueConfig, name: str = "magazynier"):

@@ -11,11 +11,12 @@
 from __future__ import annotations
 
 import logging
-import os
 from datetime import datetime
 
 from django.db import DatabaseError, connection
 from django.utils import timezone
+
+from magazynier.config import positive_number
 
 logger = logging.getLogger(__name__)
 
@@ -25,13 +26,7 @@ DEFAULT_STALE_SECONDS = 180.0
 
 def stale_after() -> float:
     """Seconds after which a silent worker counts as missing (MAGAZYNIER_WORKER_STALE_SECONDS)."""
-    raw = os.environ.get("MAGAZYNIER_WORKER_STALE_SECONDS", "").strip()
-    try:
-        value = float(raw) if raw else DEFAULT_STALE_SECONDS
-    except ValueError:
-        logger.warning("MAGAZYNIER_WORKER_STALE_SECONDS=%r is not a number; using %s", raw, DEFAULT_STALE_SECONDS)
-        return DEFAULT_STALE_SECONDS
-    return value if value > 0 else DEFAULT_STALE_SECONDS
+    return positive_number("MAGAZYNIER_WORKER_STALE_SECONDS", DEFAULT_STALE_SECONDS)
 
 
 def beat(name: str = WORKER, at: datetime | None = None) -> None:

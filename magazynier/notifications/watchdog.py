@@ -36,11 +36,12 @@ def check_worker(now: datetime | None = None, *, watching_since: datetime | None
     age = worker_heartbeat_age(now)
     alive = worker_alive(age)
     if alive:
-        resolve_alert(WORKER_DOWN)
-    elif age is not None or watching_since is None or now - watching_since > timedelta(seconds=stale_after()):
+        resolve_alert(WORKER_DOWN)  # a live worker sends the "resolved" (and everything else) itself
+        return True
+    if age is not None or watching_since is None or now - watching_since > timedelta(seconds=stale_after()):
         _raise(now)
-    deliver_due(now)  # the worker, which normally sends alerts, may be the thing that is down
-    return alive
+    deliver_due(now)  # the worker, which normally sends alerts, is the thing that is down
+    return False
 
 
 def _raise(now: datetime) -> None:

@@ -9,7 +9,6 @@ itself when nothing has waited that long.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
 from django.db.models import Min
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from magazynier.channels.actions import reconnect_alert_key
 from magazynier.channels.connections import writers_active
 from magazynier.channels.models import ChannelAccount
+from magazynier.config import positive_number
 from magazynier.notifications.actions import raise_alert, resolve_alert
 from magazynier.notifications.models import Alert
 from magazynier.sync.dispatch import held_alert_key, outage_alert_key, unreachable_alert_key
@@ -26,12 +26,7 @@ from magazynier.sync.models import Command, CommandItem, OutboxEntry, SyncState
 
 
 def stuck_after() -> timedelta:
-    raw = os.environ.get("MAGAZYNIER_STUCK_SYNC_MINUTES", "").strip()
-    try:
-        minutes = float(raw) if raw else 15.0
-    except ValueError:
-        minutes = 15.0
-    return timedelta(minutes=minutes if minutes > 0 else 15.0)
+    return timedelta(minutes=positive_number("MAGAZYNIER_STUCK_SYNC_MINUTES", 15.0))
 
 
 def stuck_alert_key(account_id: int) -> str:

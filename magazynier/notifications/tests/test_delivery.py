@@ -13,7 +13,7 @@ from magazynier.notifications import schedule
 from magazynier.notifications.actions import raise_alert, resolve_alert
 from magazynier.notifications.delivery import deliver_due
 from magazynier.notifications.models import Alert, Delivery, Recipient
-from magazynier.notifications.tests.receivers import HttpReceiver, free_port, start_mailbox
+from magazynier.notifications.tests.receivers import free_port, start_mailbox
 
 
 @pytest.fixture
@@ -21,13 +21,6 @@ def mailbox():
     box, controller = start_mailbox()
     yield box
     controller.stop()
-
-
-@pytest.fixture
-def hook():
-    receiver = HttpReceiver()
-    yield receiver
-    receiver.stop()
 
 
 def held(key="sync-held:1", severity=Alert.CRITICAL):

@@ -18,7 +18,7 @@ from magazynier.notifications.actions import raise_alert
 from magazynier.notifications.delivery import deliver_due, send
 from magazynier.notifications.models import Alert, Delivery, Recipient
 from magazynier.notifications.smsapi_plugin import NotifySMSAPI, sms_text
-from magazynier.notifications.tests.receivers import HttpReceiver, free_port
+from magazynier.notifications.tests.receivers import free_port
 
 TOKEN = "Zq8XwR2mTn5vLp9KdJ4hGf7sAc3bNe6yUt1oIk0P"
 PHONE = "48500100200"
@@ -36,13 +36,6 @@ def _gateway():
 def gateway(_gateway):
     _gateway.gateway.reset()
     return _gateway
-
-
-@pytest.fixture
-def hook():
-    receiver = HttpReceiver()
-    yield receiver
-    receiver.stop()
 
 
 def smsapi_url(gateway, token=TOKEN, phone=PHONE) -> str:

@@ -4,19 +4,11 @@ HTTP receiver behind a json:// address), sends it a test message and reads the r
 import pytest
 
 from magazynier.notifications.models import Delivery, Recipient
-from magazynier.notifications.tests.receivers import HttpReceiver
 from magazynier.panel.tests.test_browser import OUTPUT, browser, log_in, page  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TOKEN = "TAJNY-TOKEN-w-przegladarce"
-
-
-@pytest.fixture
-def hook():
-    receiver = HttpReceiver()
-    yield receiver
-    receiver.stop()
 
 
 def test_the_owner_adds_a_recipient_and_sends_a_test(page, live_server, owner, hook):  # noqa: F811

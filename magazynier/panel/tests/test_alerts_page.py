@@ -28,13 +28,6 @@ PASSWORD = "haslo-SEKRET-99"  # the secret part of the e-mail address
 MAIL = f"mailtos://jan:{PASSWORD}@poczta.firma-jana.pl?to=jan@firma-jana.pl"
 
 
-@pytest.fixture
-def hook():
-    receiver = HttpReceiver()
-    yield receiver
-    receiver.stop()
-
-
 def secret_hook(hook: HttpReceiver, path: str = "/alerty") -> str:
     return f"json://alerty:{TOKEN}@127.0.0.1:{hook.port}{path}"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from magazynier.channels.connections import allegro_connector
@@ -14,15 +13,7 @@ from magazynier.inventory.actions import set_stock
 from magazynier.inventory.models import MovementReason, Warehouse
 from magazynier.notifications.delivery import deliver_due
 from magazynier.notifications.models import Recipient
-from magazynier.notifications.tests.receivers import HttpReceiver
 from magazynier.sync.dispatch import drive
-
-
-@pytest.fixture
-def hook():
-    receiver = HttpReceiver()
-    yield receiver
-    receiver.stop()
 
 
 def test_an_outage_alerts_once_within_a_minute_and_its_end_once(live_account, emulator, hook, monkeypatch):
