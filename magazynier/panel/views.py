@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from magazynier.catalog import audit as audit_rules
@@ -33,9 +34,14 @@ from magazynier.inventory.models import (
     Warehouse,
     available_expression,
 )
+from magazynier.panel import dashboard
 from magazynier.panel.forms import ImportUploadForm, MappingForm, StockAdjustForm, WarehouseForm
+from magazynier.panel.views_alerts import VIEW as ALERTS_VIEW
+from magazynier.panel.views_orders import VIEW as ORDERS_VIEW
+from magazynier.panel.views_sync import VIEW as SYNC_VIEW
 
 PAGE_SIZE = 50
+STOCK_VIEW = "inventory.view_stocklevel"
 
 
 def _page(request, queryset):
@@ -44,15 +50,27 @@ def _page(request, queryset):
 
 @login_required
 def home(request):
+    """Start: today's orders, the channels' stock of the top products, sync health and open alerts (each only
+    for whoever may open the page behind it), then the catalog's numbers and the latest imports and movements."""
+    user, now = request.user, timezone.now()
+    accounts = dashboard.accounts()
+    columns = dashboard.selling_accounts(accounts)  # the accounts whose offers the stock table shows
     stock = StockLevel.objects.aggregate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
     context = {
+        "today": timezone.localdate(now),
+        "orders_today": dashboard.orders_today(accounts, now) if user.has_perm(ORDERS_VIEW) else None,
+        "stock_columns": columns,
+        "channel_stock": dashboard.channel_stock(columns, now) if user.has_perm(STOCK_VIEW) else None,
+        "sync_health": dashboard.sync_health(accounts) if user.has_perm(SYNC_VIEW) else None,
+        "open_alerts": (dashboard.open_alerts() if user.has_perm(SYNC_VIEW) or user.has_perm(ALERTS_VIEW)
+                        else None),
         "products": Product.objects.count(),
         "variants": Product.objects.aggregate(n=Count("variants"))["n"],
         "on_hand": stock["on_hand"] or 0,
         "reserved": stock["reserved"] or 0,
         "warehouses": Warehouse.objects.filter(is_active=True).count(),
-        "recent_imports": ImportJob.objects.select_related("user")[:5],
-        "recent_movements": StockMovement.objects.select_related("variant", "warehouse")[:8],
+        "recent_imports": ImportJob.objects.select_related("user")[:3],
+        "recent_movements": StockMovement.objects.select_related("variant", "warehouse", "user")[:5],
     }
     return render(request, "panel/home.html", context)
 
