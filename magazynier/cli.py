@@ -158,6 +158,23 @@ def cmd_audit(args) -> int:
     return run_audit_cli(args)
 
 
+def cmd_demo(args) -> int:
+    from magazynier.demo.run import run_demo
+
+    return run_demo(args)
+
+
+def _sample_catalog() -> str:
+    """WooCommerce's sample export in the shared reference folder beside the repository (or
+    $MAGAZYNIER_SHARED_DIR)."""
+    from pathlib import Path
+
+    relative = Path("reference") / "woocommerce_sample_products.csv"
+    candidates = [Path(os.environ["MAGAZYNIER_SHARED_DIR"]) / relative] if os.environ.get("MAGAZYNIER_SHARED_DIR") else []
+    candidates += [Path(__file__).resolve().parents[2] / "shared" / relative, Path.cwd().parent / "shared" / relative]
+    return str(next((c for c in candidates if c.exists()), candidates[-1]))
+
+
 def cmd_emulator(args) -> int:
     """Hand the command line to the chosen emulator's own entry point (emulators import nothing from
     magazynier)."""
@@ -254,6 +271,25 @@ def build_parser() -> argparse.ArgumentParser:
     host_port(sp)
     sp.add_argument("--import", dest="import_file", metavar="FILE",
                     help="import this catalog file (CSV/XLSX) before starting, e.g. a WooCommerce export")
+
+    sp = add("demo", cmd_demo, "The whole product in one command: a fresh data directory on SQLite, the sample "
+                               "catalog, the built-in Allegro and WooCommerce emulators connected, offers published, "
+                               "buyers on both channels and now and then a fault. Stop with Ctrl-C.")
+    host_port(sp)
+    sp.add_argument("--catalog", default=_sample_catalog(), metavar="FILE.csv",
+                    help="WooCommerce product export to start from (default: the shared sample catalog)")
+    sp.add_argument("--data-dir", metavar="DIR", help="keep the demo's data here (empty or an earlier demo's; "
+                                                      "default: a temporary directory removed at the end)")
+    sp.add_argument("--rate", type=float, default=6.0, help="purchases per minute on each channel (default 6)")
+    sp.add_argument("--first-fault", type=float, default=90.0, metavar="SECONDS",
+                    help="when the first fault comes, after the buyers start (default 90)")
+    sp.add_argument("--fault-every", type=float, default=150.0, metavar="SECONDS",
+                    help="seconds between faults (default 150)")
+    sp.add_argument("--faults", default="outage,throttle,import", metavar="LIST",
+                    help="which faults come, in turn: outage (Allegro answers 500/503 for 45 s), throttle (a burst "
+                         "of 429s), import (a faulty stock file the guard holds); `none` for none "
+                         "(default outage,throttle,import)")
+    sp.add_argument("--seed", type=int, default=1, help="the emulators' seed (default 1)")
 
     sp = add("web", cmd_web, "Start only the web panel (use with a separate `magazynier worker`).")
     host_port(sp)

@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sample-catalog", default=None,
                         help="WooCommerce sample CSV loaded by POST /__admin__/catalog/sample")
     parser.add_argument("--load-catalog", action="store_true", help="load the sample catalog at start")
+    parser.add_argument("--consumer-key", default=None, help="the read/write REST key (ck_…) the shop accepts")
+    parser.add_argument("--consumer-secret", default=None, help="its secret (cs_…)")
     parser.add_argument("--log-level", default="warning")
     return parser
 
@@ -31,6 +33,10 @@ def main(argv: list[str] | None = None) -> None:
     base = f"http://{args.host}:{args.port}"
     config = EmulatorConfig(seed=args.seed, fault_profile=args.fault_profile, site_url=args.site_url,
                             public_base_url=base, sample_catalog=args.sample_catalog)
+    if args.consumer_key or args.consumer_secret:
+        if not (args.consumer_key or "").startswith("ck_") or not (args.consumer_secret or "").startswith("cs_"):
+            raise SystemExit("--consumer-key ck_… and --consumer-secret cs_… go together")
+        config.consumer_key, config.consumer_secret = args.consumer_key, args.consumer_secret
     app = create_app(config)
     world = app.state.world
     if args.load_catalog:
