@@ -15,11 +15,11 @@ from pathlib import Path
 
 EAN_COLUMN = "GTIN, UPC, EAN, or ISBN"  # the column WooCommerce's own exporter writes
 EAN_PREFIX = "590"  # GS1 Poland
-STOCK_RANGE = (6, 16)  # units per variant: small, so the buyers bring offers down to the buffer in minutes
+STOCK_RANGE = (3, 12)  # units per variant: small, so the buyers bring offers down to the buffer in minutes
 SELLABLE_TYPES = {"simple", "variation"}
 BRAND = "WooCommerce"  # the sample's maker; Allegro titles read "brand + name + model"
 MODEL = "Classic"  # for one-word names, so the title has the three words Allegro asks for
-EXTRA_HEADERS = ["Brands", "Attribute 3 name", "Attribute 3 value(s)", "Attribute 3 visible", "Attribute 3 global"]
+ATTRIBUTE_FIELDS = ("name", "value(s)", "visible", "global")
 
 
 def _digest(sku: str, salt: str) -> int:
@@ -50,6 +50,18 @@ def _row_types(row: dict[str, str]) -> set[str]:
     return {t.strip().lower() for t in (row.get("Type") or "").split(",")}
 
 
+def _add_model(row: dict[str, str], headers: list[str]) -> None:
+    """The Model as the row's first free "Attribute N" (a seller's own attributes stay as they are)."""
+    number = 1
+    while (row.get(f"Attribute {number} name") or "").strip():
+        number += 1
+    for field, value in zip(ATTRIBUTE_FIELDS, ("Model", MODEL, "1", "0"), strict=True):
+        header = f"Attribute {number} {field}"
+        if header not in headers:
+            headers.append(header)
+        row[header] = value
+
+
 def enrich_sample(source: Path, target: Path, stock: dict[str, int] | None = None) -> dict[str, int]:
     """Write `target`: `source` with EAN, stock and image filled where missing; with `stock`, those levels
     replace every row's (the demo's faulty export, and the right one after it). Returns {sku: units}."""
@@ -57,7 +69,7 @@ def enrich_sample(source: Path, target: Path, stock: dict[str, int] | None = Non
         reader = csv.DictReader(handle)
         headers = list(reader.fieldnames or [])
         rows = list(reader)
-    headers += [h for h in [EAN_COLUMN, *EXTRA_HEADERS] if h not in headers]
+    headers += [h for h in (EAN_COLUMN, "Brands") if h not in headers]
     used: set[str] = {r[EAN_COLUMN] for r in rows if r.get(EAN_COLUMN)}
     written: dict[str, int] = {}
     for row in rows:
@@ -69,8 +81,7 @@ def enrich_sample(source: Path, target: Path, stock: dict[str, int] | None = Non
         if not _row_types(row) & SELLABLE_TYPES:
             continue
         if len((row.get("Name") or "").split()) < 2 and not (row.get("Parent") or "").strip():
-            row.update({"Attribute 3 name": "Model", "Attribute 3 value(s)": MODEL, "Attribute 3 visible": "1",
-                        "Attribute 3 global": "0"})
+            _add_model(row, headers)
         if not (row.get(EAN_COLUMN) or "").strip():
             ean, salt = ean_for(sku), 0
             while ean in used:  # two SKUs hashing alike: the next one, still deterministic

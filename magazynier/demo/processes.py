@@ -117,11 +117,15 @@ class Children:
         return [c.process.pid for c in self.children]
 
 
+INSTALLATION_SETTINGS = {"DATABASE_URL", "REDIS_URL", "MAGAZYNIER_QUEUE", "MAGAZYNIER_WRITERS_OFF",
+                         "MAGAZYNIER_ALLOWED_HOSTS", "MAGAZYNIER_SECRET_KEY", "MAGAZYNIER_ENCRYPTION_KEYS"}
+
+
 def child_env(data_dir: Path, public_url: str) -> dict[str, str]:
-    """The demo's own environment for every child: its fresh data directory on SQLite, whatever the shell
-    says about databases and queues (the demo never touches a real installation)."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "MAGAZYNIER_QUEUE", "MAGAZYNIER_WRITERS_OFF"}}
+    """The demo's own environment for every child: its fresh data directory on SQLite with its own keys,
+    whatever the shell says about an installation's database, queue, hosts or keys (the demo never touches a
+    real installation)."""
+    env = {k: v for k, v in os.environ.items() if k not in INSTALLATION_SETTINGS}
     env.update(MAGAZYNIER_DATA_DIR=str(data_dir), MAGAZYNIER_PUBLIC_URL=public_url, PYTHONUNBUFFERED="1",
                DJANGO_SETTINGS_MODULE="magazynier.settings")
     return env

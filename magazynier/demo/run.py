@@ -33,6 +33,8 @@ def fresh_data_dir(requested: str | None) -> tuple[Path, bool]:
     if not requested:
         return Path(tempfile.mkdtemp(prefix="magazynier-demo-")), True
     path = Path(requested).expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise SystemExit(f"✗ {path} jest plikiem, nie katalogiem — podaj katalog (give a directory, not a file)")
     if path.exists() and any(path.iterdir()):
         if not (path / MARKER).exists():
             raise SystemExit(f"✗ {path} nie jest pusty i nie jest katalogiem demo — podaj pusty katalog "

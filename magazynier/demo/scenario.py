@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from magazynier.demo import catalog
+from magazynier.demo import catalog, setup
 
 Say = Callable[[str], None]
 
@@ -108,13 +108,10 @@ class Scenario:
             self.fix_import()
 
     # ---------------------------------------------------------------- stock
-    def _import(self, levels: dict[str, int] | None, name: str, reference: str) -> None:
-        from magazynier.catalog.import_runs import ImportRequest, open_request, run_import
-
+    def _import(self, levels: dict[str, int], name: str) -> None:
         path = self.work_dir / name
         catalog.enrich_sample(self.catalog_source, path, levels)
-        request = ImportRequest(path=path, source_name=name, reference=reference)
-        run_import(request, open_request(request))
+        setup.import_file(path)
 
     def _on_hand(self) -> dict[str, int]:
         from django.db.models import Sum
@@ -129,7 +126,7 @@ class Scenario:
         # that flag stays until the order ships — true, but not what this moment is meant to show.
         self._buyers(False)
         self.saved_stock = self._on_hand()
-        self._import({sku: 0 for sku in self.saved_stock}, "eksport-z-bledem.csv", "demo: eksport z błędem")
+        self._import({sku: 0 for sku in self.saved_stock}, "eksport-z-bledem.csv")
         self.say("Błędny import: plik ze stanem 0 dla wszystkich produktów — strażnik wstrzymuje plan "
                  "(Synchronizacja), nic nie idzie do kanałów, przychodzi powiadomienie; kupujący czekają")
 
@@ -138,7 +135,7 @@ class Scenario:
         from magazynier.sync.models import HeldPlan
 
         if self.saved_stock:
-            self._import(self.saved_stock, "eksport-poprawiony.csv", "demo: poprawiony eksport")
+            self._import(self.saved_stock, "eksport-poprawiony.csv")
             self.saved_stock = {}
         rejected = 0
         for plan in HeldPlan.objects.filter(state=HeldPlan.HELD):

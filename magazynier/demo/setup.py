@@ -54,17 +54,37 @@ def create_demo_user() -> None:
     create_user(DEMO_USER[0], DEMO_USER[1], "owner")
 
 
+def import_file(path: Path) -> dict:
+    """Import a file as the seller does in the panel's Import page (an ImportJob, so it shows in the import
+    history with its summary and any row problems); returns the summary. The job removes the file it imports
+    (an upload), so it gets a copy and `path` stays for the user to look at."""
+    import shutil
+
+    from django.contrib.auth import get_user_model
+
+    from magazynier.catalog.import_runs import execute_job
+    from magazynier.catalog.models import ImportJob
+
+    user = get_user_model().objects.filter(username=DEMO_USER[0]).first()
+    upload = path.with_name(f".import-{path.name}")
+    shutil.copyfile(path, upload)
+    job = ImportJob.objects.create(source_name=path.name, stored_path=str(upload), user=user)
+    execute_job(job.pk)
+    job.refresh_from_db()
+    if job.status != ImportJob.DONE:
+        raise RuntimeError(f"the import of {path.name} failed: {job.error}")
+    return job.summary
+
+
 def import_catalog(path: Path, say: Say) -> None:
-    from magazynier.catalog.import_runs import ImportRequest, open_request, run_import
     from magazynier.catalog.models import Product, ResponsibleProducer
 
-    request = ImportRequest(path=path, source_name=path.name, reference="demo: katalog startowy")
-    summary = run_import(request, open_request(request))
+    summary = import_file(path)
     with transaction.atomic():  # GPSR data the sample lacks: the seller fills it in once
         producer, _ = ResponsibleProducer.objects.get_or_create(name=PRODUCER["name"], defaults=PRODUCER)
         Product.objects.filter(responsible_producer__isnull=True).update(responsible_producer=producer,
                                                                          safety_information=SAFETY)
-    say(f"Katalog: {summary.products_created} produktów, {summary.variants_created} wariantów "
+    say(f"Katalog: {summary['products_created']} produktów, {summary['variants_created']} wariantów "
         f"z {path.name} (EAN-y i stany uzupełnione)")
 
 
