@@ -35,7 +35,7 @@ class EmulatorApp(Starlette):
             return
         world: World = self.state.world
         with world.lock:
-            decision = world.faults.decide()
+            decision = world.faults.decide(world.clock.now())
             drop_after = world.faults.take_drop_rule(scope["method"], scope["path"])
         if decision in ("error500", "error503"):
             status = 500 if decision == "error500" else 503

@@ -15,7 +15,7 @@ class FaultProfile:
     timeout_share: float = 0.0
     drop_share: float = 0.0  # connection closed without an answer (request NOT processed)
     burst_429_share: float = 0.0  # chance that a burst of 429s starts
-    burst_429_length: int = 5
+    burst_429_length: int = 5  # requests answered 429 in a row, within one limit window at most
     journal_duplicate_share: float = 0.0
     journal_reorder_share: float = 0.0
 
@@ -50,6 +50,9 @@ class DropRule:
     remaining: int = 1
 
 
+BURST_WINDOW_SECONDS = 60.0  # Allegro counts its limits per minute: a client that waits that long is served
+
+
 class FaultInjector:
     """Per-request decisions; thread-safety is provided by the world's lock."""
 
@@ -58,6 +61,7 @@ class FaultInjector:
         self.set_profile(profile_name)
         self.drop_rules: list[DropRule] = []
         self._burst_left = 0
+        self._burst_until = 0.0
         self.injected: dict[str, int] = {}
 
     def set_profile(self, name_or_profile: str | FaultProfile) -> None:
@@ -86,12 +90,15 @@ class FaultInjector:
                 return True
         return False
 
-    def decide(self) -> str | None:
-        """One of None, 'error500', 'error503', 'slow', 'timeout', 'drop', 'throttle'."""
+    def decide(self, now: float = 0.0) -> str | None:
+        """One of None, 'error500', 'error503', 'slow', 'timeout', 'drop', 'throttle'. `now` is the world's
+        clock: a burst of 429s ends after its length in requests or with its limit window, whichever is first
+        (a client that backs off for the window is not throttled again by the same burst)."""
         profile = self.profile
-        if self._burst_left > 0:
+        if self._burst_left > 0 and now < self._burst_until:
             self._burst_left -= 1
             return self._count("throttle")
+        self._burst_left = 0
         if profile == PROFILES["none"]:
             return None
         roll = self.rng.random()
@@ -103,6 +110,7 @@ class FaultInjector:
                     return self._count("error500" if self.rng.random() < 0.5 else "error503")
                 if kind == "throttle":
                     self._burst_left = max(profile.burst_429_length - 1, 0)
+                    self._burst_until = now + BURST_WINDOW_SECONDS
                 return self._count(kind)
             roll -= share
         return None

@@ -46,6 +46,16 @@ def test_429_bursts(emu, client):
     assert [client.get("/me").status_code for _ in range(3)] == [429, 429, 200]
 
 
+def test_a_429_burst_ends_with_its_limit_window_for_a_client_that_backs_off(emu, client):
+    """A client that waits a minute after a 429 (as Allegro asks) is served, however long the burst."""
+    emu.world.set_fault_profile({"burst_429_share": 1.0, "burst_429_length": 10})
+    assert client.get("/me").status_code == 429
+    emu.world.set_fault_profile("none")
+    assert client.get("/me").status_code == 429  # the burst goes on within its window
+    emu.world.clock.advance(61)
+    assert [client.get("/me").status_code for _ in range(3)] == [200, 200, 200]
+
+
 def test_dropped_connection_without_processing(emu, client, ean):
     emu.world.set_fault_profile({"drop_share": 1.0})
     with pytest.raises(httpx.TransportError):
