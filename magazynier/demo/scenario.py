@@ -169,4 +169,5 @@ class Scenario:
                 set_stock(variant_id, warehouse.pk, reserved + catalog.stock_for(sku), reason=MovementReason.DELIVERY)
         names = ", ".join(sorted(Variant.objects.filter(pk__in=[v for v, _s, _r in low])
                                  .values_list("sku", flat=True))[:4])
-        self.say(f"Dostawa: uzupełniono {len(low)} wariantów ({names}{'…' if len(low) > 4 else ''})")
+        self.say(f"Dostawa: wróciły na stan {names}{f' i {len(low) - 4} innych' if len(low) > 4 else ''} — "
+                 "wstrzymane oferty wracają do sprzedaży")
