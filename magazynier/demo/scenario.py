@@ -23,6 +23,7 @@ OUTAGE_SECONDS = 45  # longer than the 30 s after which an unreachable channel r
 THROTTLE_SECONDS = 20
 HELD_DECISION_SECONDS = 60  # how long the held plan waits for the seller before the demo decides for them
 RESTOCK_EVERY = 120.0
+IN_FLIGHT_SECONDS = 5  # after the buyers pause: the shop's webhooks delivered, Allegro's journal read (2 s polls)
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,8 @@ class Scenario:
         # The buyers pause meanwhile: an order placed while the books say 0 would be flagged oversold, and
         # that flag stays until the order ships — true, but not what this moment is meant to show.
         self._buyers(False)
+        self._admin(self.shop_url, "webhooks/flush", {"timeout": IN_FLIGHT_SECONDS})
+        time.sleep(IN_FLIGHT_SECONDS)  # orders bought just before the pause are stored before the file lands
         self.saved_stock = self._on_hand()
         self._import({sku: 0 for sku in self.saved_stock}, "eksport-z-bledem.csv")
         self.say("Błędny import: plik ze stanem 0 dla wszystkich produktów — strażnik wstrzymuje plan "
