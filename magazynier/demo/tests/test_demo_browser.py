@@ -17,11 +17,17 @@ from pathlib import Path
 
 import pytest
 
+from magazynier.config import database_url, is_postgres
 from magazynier.demo.processes import free_port
 from magazynier.demo.setup import DEMO_SELLER, SHOP_NAME
 from magazynier.panel.tests.test_browser import OUTPUT, browser  # noqa: F401
 
-pytestmark = [pytest.mark.browser]
+pytestmark = [
+    pytest.mark.browser,
+    # The demo always runs on its own SQLite data directory, whatever DATABASE_URL says: the PostgreSQL pass
+    # would run the very same thing again (about 105 s) and test nothing new.
+    pytest.mark.skipif(is_postgres(database_url()), reason="the demo runs on the embedded default (SQLite) only"),
+]
 
 READY_TIMEOUT = 180  # setup: migrations, import, emulators, publishing
 WITHIN = 60  # the promise, counted from the moment the panel's address is printed
