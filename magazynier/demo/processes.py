@@ -56,6 +56,9 @@ class Child:
     process: subprocess.Popen
     log: Path
 
+    def stopped(self) -> str:
+        return f"{self.name} stopped (exit {self.process.returncode}):\n{self.tail()}"
+
     def tail(self, lines: int = 15) -> str:
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -88,8 +91,7 @@ class Children:
                 return
             except httpx.HTTPError:
                 if child.process.poll() is not None:
-                    raise ChildFailed(f"{child.name} stopped (exit {child.process.returncode}):\n{child.tail()}") \
-                        from None
+                    raise ChildFailed(child.stopped()) from None
                 if time.monotonic() > deadline:
                     raise ChildFailed(f"{child.name} did not answer at {url} within {timeout:.0f} s:\n"
                                       f"{child.tail()}") from None
@@ -99,7 +101,7 @@ class Children:
         """Raise ChildFailed when any child has stopped."""
         for child in self.children:
             if child.process.poll() is not None:
-                raise ChildFailed(f"{child.name} stopped (exit {child.process.returncode}):\n{child.tail()}")
+                raise ChildFailed(child.stopped())
 
     def stop_all(self, timeout: float = 15) -> None:
         """SIGINT to each child, newest first, waiting for each; SIGKILL for any that does not end."""
@@ -111,10 +113,6 @@ class Children:
                 except subprocess.TimeoutExpired:
                     child.process.kill()
                     child.process.wait()
-
-    @property
-    def pids(self) -> list[int]:
-        return [c.process.pid for c in self.children]
 
 
 INSTALLATION_SETTINGS = {"DATABASE_URL", "REDIS_URL", "MAGAZYNIER_QUEUE", "MAGAZYNIER_WRITERS_OFF",

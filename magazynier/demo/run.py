@@ -57,7 +57,7 @@ def _interrupt(*_):
 
 
 def run_demo(args) -> int:
-    fault_names(args.faults)  # a typo stops the demo before anything starts
+    faults = fault_names(args.faults)  # a typo stops the demo before anything starts
     if args.fault_every <= 0:
         print("✗ --fault-every musi być większe od 0 (use --faults none for no faults).")
         return 2
@@ -80,7 +80,7 @@ def run_demo(args) -> int:
     code = 0
     print(f"\n  Magazynier — demo\n  Dane demo: {data_dir}\n", flush=True)
     try:
-        run(args, data_dir, web_url, children, source)
+        run(args, faults, data_dir, web_url, children, source)
     except KeyboardInterrupt:
         pass
     except ChildFailed as exc:
@@ -99,15 +99,15 @@ def run_demo(args) -> int:
     return code
 
 
-def run(args, data_dir: Path, web_url: str, children: Children, source: Path) -> None:
+def run(args, faults: list[str], data_dir: Path, web_url: str, children: Children, source: Path) -> None:
     from magazynier.cli import _django, _migrate
 
-    allegro_url = f"http://{args.host}:{free_port(args.host)}"
-    shop_url = f"http://{args.host}:{free_port(args.host)}"
+    allegro_port, shop_port = free_port(args.host), free_port(args.host)
+    allegro_url, shop_url = f"http://{args.host}:{allegro_port}", f"http://{args.host}:{shop_port}"
     allegro = children.start("allegro-emulator", "emulator", "allegro", "--host", args.host, "--port",
-                             allegro_url.rsplit(":", 1)[1], "--seed", str(args.seed))
+                             str(allegro_port), "--seed", str(args.seed))
     shop = children.start("shop-emulator", "emulator", "woocommerce", "--host", args.host, "--port",
-                          shop_url.rsplit(":", 1)[1], "--seed", str(args.seed),
+                          str(shop_port), "--seed", str(args.seed),
                           "--consumer-key", setup.SHOP_KEYS[0], "--consumer-secret", setup.SHOP_KEYS[1])
     _django()
     _migrate()
@@ -121,16 +121,16 @@ def run(args, data_dir: Path, web_url: str, children: Children, source: Path) ->
     say(f"Emulatory: Allegro {allegro_url}, sklep WooCommerce {shop_url} (ten sam katalog)")
     web = children.start("web", "web", "--host", args.host, "--port", str(args.port), "--no-migrate")
     children.wait_http(web, f"{web_url}/healthz")
-    accounts = setup.Accounts(setup.connect_allegro(allegro_url, say), None)
-    setup.map_categories(accounts.allegro, say)
-    accounts.shop = setup.connect_shop(shop_url, say)
+    allegro_account = setup.connect_allegro(allegro_url, say)
+    setup.map_categories(allegro_account, say)
+    accounts = setup.Accounts(allegro_account, setup.connect_shop(shop_url, say))
     setup.allocate(accounts, say)
     setup.publish(accounts.allegro, say)
     setup.writers_on(accounts, say)
     children.start("worker", "worker")
     wait_for_feeds(children)
     scenario = Scenario(allegro_url, shop_url, data_dir, source, say, rate=args.rate,
-                        events=timeline(args.first_fault, args.fault_every, fault_names(args.faults)))
+                        events=timeline(args.first_fault, args.fault_every, faults))
     scenario.start_buyers()
     user, password = setup.DEMO_USER
     print(f"\n  ➜ Panel: {web_url}/   login: {user}   hasło (password): {password}\n"

@@ -164,7 +164,7 @@ class Scenario:
             return
         warehouse = default_warehouse()
         low = list(StockLevel.objects.filter(warehouse=warehouse).annotate(free=available_expression())
-                   .filter(free__lte=2).values_list("variant_id", "variant__sku", "reserved"))
+                   .filter(free__lte=setup.BUFFER).values_list("variant_id", "variant__sku", "reserved"))
         if not low:
             return
         with transaction.atomic():

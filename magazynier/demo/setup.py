@@ -8,6 +8,7 @@ APIs for what a person would do in Allegro's or the shop's own pages (approving 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -142,19 +143,15 @@ def complete_parameters(account, connector) -> None:
     from magazynier.channels.variant_parameters import variant_parameters
 
     mappings = categories.accepted_mappings(account.site)
-    definitions: dict[str, list[dict]] = {}
-
-    def definitions_of(category_id: str) -> list[dict]:
-        if category_id not in definitions:
-            definitions[category_id] = categories.category_parameters(account, connector, category_id)
-        return definitions[category_id]
+    definitions_of = functools.cache(lambda category_id: categories.category_parameters(account, connector,
+                                                                                        category_id))
 
     for product in Product.objects.filter(category_id__in=list(mappings)).prefetch_related("variants"):
         added: dict[str, str] = {}
         for variant in product.variants.all():
             placed = variant_parameters(product, variant, mappings[product.category_id], None, definitions_of)
             for parameter_id, name in placed.unfilled.items():
-                added[name] = _value_for(name, product, definitions_of(placed.category_id), parameter_id)
+                added[name] = _value_for(name, product, placed.definitions, parameter_id)
         if added:
             product.attributes = {**product.attributes, **added}
             product.save(update_fields=["attributes"])
